@@ -1,0 +1,325 @@
+#include "message.h"
+
+#include <QCborParserError>
+#include <QtEndian>
+
+#include <array>
+#include <initializer_list>
+#include <vector>
+
+namespace Confab {
+
+namespace {
+
+enum class Kind { Text, Unsigned, Integer, Bool, Array, Map };
+
+struct FieldRule {
+    const QString *key;
+    Kind kind;
+    bool required;
+    int maxBytes = 0; // Text: maximum UTF-8 bytes (0: only the frame limit applies)
+};
+
+struct TypeRule {
+    bool known = false;
+    std::vector<FieldRule> fields;
+};
+
+// The schema of every message type, mirrored in docs/PROTOCOL.md ("Messages").
+const std::array<TypeRule, LastMessageType + 1> &schema()
+{
+    static const auto table = [] {
+        std::array<TypeRule, LastMessageType + 1> t{};
+        auto rule = [&t](MessageType type, std::initializer_list<FieldRule> fields) {
+            t[size_t(type)] = TypeRule{true, fields};
+        };
+        const int name = Limits::MaxUsernameLength * 4; // generous: validated again by the server
+        rule(MessageType::Hello, {{&Key::Version, Kind::Unsigned, true},
+                                  {&Key::Caps, Kind::Array, false},
+                                  {&Key::Agent, Kind::Text, false, 256}});
+        rule(MessageType::Welcome, {{&Key::Version, Kind::Unsigned, true},
+                                    {&Key::Caps, Kind::Array, false},
+                                    {&Key::Server, Kind::Text, false, 256},
+                                    {&Key::Limits, Kind::Map, false}});
+        rule(MessageType::Login, {{&Key::Id, Kind::Unsigned, true},
+                                  {&Key::User, Kind::Text, true, name},
+                                  {&Key::Password, Kind::Text, true, Limits::MaxPasswordBytes}});
+        rule(MessageType::LoginOk, {{&Key::Re, Kind::Unsigned, true},
+                                    {&Key::User, Kind::Text, true, name},
+                                    {&Key::Created, Kind::Bool, false}});
+        rule(MessageType::Error, {{&Key::Code, Kind::Unsigned, true},
+                                  {&Key::Message, Kind::Text, false, 1024},
+                                  {&Key::Re, Kind::Unsigned, false},
+                                  {&Key::RetryAfter, Kind::Unsigned, false},
+                                  {&Key::Fatal, Kind::Bool, false}});
+        rule(MessageType::Ping, {{&Key::Nonce, Kind::Unsigned, true}});
+        rule(MessageType::Pong, {{&Key::Nonce, Kind::Unsigned, true}});
+        rule(MessageType::PostLobby, {{&Key::Id, Kind::Unsigned, true},
+                                      {&Key::Text, Kind::Text, true, Limits::MaxTextBytes}});
+        rule(MessageType::LobbyMessage, {{&Key::From, Kind::Text, true, name},
+                                         {&Key::Text, Kind::Text, true, Limits::MaxTextBytes},
+                                         {&Key::Ts, Kind::Integer, true},
+                                         {&Key::Msg, Kind::Unsigned, true}});
+        rule(MessageType::Delivered, {{&Key::Re, Kind::Unsigned, true},
+                                      {&Key::Count, Kind::Unsigned, true},
+                                      {&Key::Ts, Kind::Integer, false},
+                                      {&Key::Msg, Kind::Unsigned, false}});
+        rule(MessageType::PostDm, {{&Key::Id, Kind::Unsigned, true},
+                                   {&Key::To, Kind::Text, true, name},
+                                   {&Key::Text, Kind::Text, true, Limits::MaxTextBytes}});
+        rule(MessageType::DmMessage, {{&Key::From, Kind::Text, true, name},
+                                      {&Key::To, Kind::Text, true, name},
+                                      {&Key::Text, Kind::Text, true, Limits::MaxTextBytes},
+                                      {&Key::Ts, Kind::Integer, true},
+                                      {&Key::Msg, Kind::Unsigned, true}});
+        rule(MessageType::ListUsers, {{&Key::Id, Kind::Unsigned, true}});
+        rule(MessageType::UserList, {{&Key::Re, Kind::Unsigned, true},
+                                     {&Key::Users, Kind::Array, true}});
+        rule(MessageType::UserJoined, {{&Key::User, Kind::Text, true, name},
+                                       {&Key::Since, Kind::Integer, false},
+                                       {&Key::Transport, Kind::Text, false, 16}});
+        rule(MessageType::UserLeft, {{&Key::User, Kind::Text, true, name},
+                                     {&Key::Reason, Kind::Text, false, Limits::MaxQuitReasonBytes}});
+        rule(MessageType::Quit, {{&Key::Reason, Kind::Text, false, Limits::MaxQuitReasonBytes}});
+        rule(MessageType::ServerShutdown, {{&Key::Reason, Kind::Text, false, 1024}});
+        rule(MessageType::Notice, {{&Key::Text, Kind::Text, true, Limits::MaxTextBytes},
+                                   {&Key::Ts, Kind::Integer, false}});
+        return t;
+    }();
+    return table;
+}
+
+bool matches(const QCborValue &v, Kind kind)
+{
+    switch (kind) {
+    case Kind::Text: return v.isString();
+    case Kind::Unsigned: return v.isInteger() && v.toInteger() >= 0;
+    case Kind::Integer: return v.isInteger();
+    case Kind::Bool: return v.isBool();
+    case Kind::Array: return v.isArray();
+    case Kind::Map: return v.isMap();
+    }
+    return false;
+}
+
+const char *kindName(Kind kind)
+{
+    switch (kind) {
+    case Kind::Text: return "text string";
+    case Kind::Unsigned: return "unsigned integer";
+    case Kind::Integer: return "integer";
+    case Kind::Bool: return "boolean";
+    case Kind::Array: return "array";
+    case Kind::Map: return "map";
+    }
+    return "?";
+}
+
+} // namespace
+
+Message::Message(MessageType type)
+    : m_type(type)
+{
+    m_map.insert(Key::Type, qint64(type));
+}
+
+Message::Message(QCborMap map)
+    : m_map(std::move(map))
+{
+    m_type = MessageType(m_map.value(Key::Type).toInteger());
+}
+
+Message &Message::set(const QString &key, const QCborValue &value)
+{
+    m_map.insert(key, value);
+    return *this;
+}
+
+QByteArray Message::encode() const
+{
+    return m_map.toCborValue().toCbor();
+}
+
+QByteArray Message::toFrame() const
+{
+    return frameFromPayload(encode());
+}
+
+QByteArray frameFromPayload(const QByteArray &payload)
+{
+    QByteArray frame(4 + payload.size(), Qt::Uninitialized);
+    qToBigEndian<quint32>(quint32(payload.size()), frame.data());
+    memcpy(frame.data() + 4, payload.constData(), size_t(payload.size()));
+    return frame;
+}
+
+DecodeResult Message::decode(const QByteArray &payload)
+{
+    DecodeResult result;
+    QCborParserError parseError;
+    const QCborValue root = QCborValue::fromCbor(payload, &parseError);
+    if (parseError.error != QCborError::NoError) {
+        result.error = ErrorCode::MalformedMessage;
+        result.detail = QStringLiteral("payload is not valid CBOR: %1").arg(parseError.errorString());
+        return result;
+    }
+    if (parseError.offset != payload.size()) {
+        result.error = ErrorCode::MalformedMessage;
+        result.detail = QStringLiteral("trailing bytes after the CBOR map");
+        return result;
+    }
+    if (!root.isMap()) {
+        result.error = ErrorCode::MalformedMessage;
+        result.detail = QStringLiteral("payload is not a CBOR map");
+        return result;
+    }
+    QCborMap map = root.toMap();
+    const QCborValue id = map.value(Key::Id);
+    if (id.isInteger() && id.toInteger() >= 0)
+        result.requestId = quint64(id.toInteger());
+
+    const QCborValue type = map.value(Key::Type);
+    if (!type.isInteger()) {
+        result.error = ErrorCode::MalformedMessage;
+        result.detail = QStringLiteral("missing integer \"type\"");
+        return result;
+    }
+    const qint64 typeNumber = type.toInteger();
+    if (typeNumber <= 0 || typeNumber > LastMessageType || !schema()[size_t(typeNumber)].known) {
+        result.error = ErrorCode::UnknownMessageType;
+        result.detail = QStringLiteral("unknown message type %1").arg(typeNumber);
+        return result;
+    }
+    for (const FieldRule &field : schema()[size_t(typeNumber)].fields) {
+        const QCborValue v = map.value(*field.key);
+        if (v.isUndefined()) {
+            if (field.required) {
+                result.error = ErrorCode::BadField;
+                result.detail = QStringLiteral("missing field \"%1\"").arg(*field.key);
+                return result;
+            }
+            continue;
+        }
+        if (!matches(v, field.kind)) {
+            result.error = ErrorCode::BadField;
+            result.detail = QStringLiteral("field \"%1\" must be a %2").arg(*field.key, QLatin1String(kindName(field.kind)));
+            return result;
+        }
+        if (field.kind == Kind::Text && field.maxBytes > 0 && v.toString().toUtf8().size() > field.maxBytes) {
+            result.error = field.key == &Key::Text ? ErrorCode::TextTooLong : ErrorCode::BadField;
+            result.detail = QStringLiteral("field \"%1\" is longer than %2 bytes").arg(*field.key).arg(field.maxBytes);
+            return result;
+        }
+    }
+    result.message = Message(std::move(map));
+    return result;
+}
+
+Message Message::hello(const QString &agent, const QStringList &caps)
+{
+    return Message(MessageType::Hello)
+        .set(Key::Version, qint64(ProtocolVersion))
+        .set(Key::Caps, QCborArray::fromStringList(caps))
+        .set(Key::Agent, agent);
+}
+
+Message Message::welcome(const QString &server, const QStringList &caps)
+{
+    QCborMap limits;
+    limits.insert(Key::MaxFrame, qint64(Limits::MaxFramePayload));
+    limits.insert(Key::MaxText, qint64(Limits::MaxTextBytes));
+    return Message(MessageType::Welcome)
+        .set(Key::Version, qint64(ProtocolVersion))
+        .set(Key::Caps, QCborArray::fromStringList(caps))
+        .set(Key::Server, server)
+        .set(Key::Limits, limits);
+}
+
+Message Message::login(quint64 id, const QString &user, const QString &password)
+{
+    return Message(MessageType::Login).set(Key::Id, qint64(id)).set(Key::User, user).set(Key::Password, password);
+}
+
+Message Message::loginOk(quint64 re, const QString &user, bool created)
+{
+    return Message(MessageType::LoginOk).set(Key::Re, qint64(re)).set(Key::User, user).set(Key::Created, created);
+}
+
+Message Message::error(ErrorCode code, const QString &detail, quint64 re)
+{
+    Message m(MessageType::Error);
+    m.set(Key::Code, qint64(code));
+    m.set(Key::Message, detail.isEmpty() ? errorCodeDescription(code) : detail);
+    if (re)
+        m.set(Key::Re, qint64(re));
+    m.set(Key::Fatal, isFatalError(code));
+    return m;
+}
+
+Message Message::ping(quint64 nonce) { return Message(MessageType::Ping).set(Key::Nonce, qint64(nonce)); }
+Message Message::pong(quint64 nonce) { return Message(MessageType::Pong).set(Key::Nonce, qint64(nonce)); }
+
+Message Message::postLobby(quint64 id, const QString &text)
+{
+    return Message(MessageType::PostLobby).set(Key::Id, qint64(id)).set(Key::Text, text);
+}
+
+Message Message::lobbyMessage(const QString &from, const QString &text, qint64 ts, quint64 msg)
+{
+    return Message(MessageType::LobbyMessage)
+        .set(Key::From, from).set(Key::Text, text).set(Key::Ts, ts).set(Key::Msg, qint64(msg));
+}
+
+Message Message::delivered(quint64 re, int count, qint64 ts, quint64 msg)
+{
+    return Message(MessageType::Delivered)
+        .set(Key::Re, qint64(re)).set(Key::Count, count).set(Key::Ts, ts).set(Key::Msg, qint64(msg));
+}
+
+Message Message::postDm(quint64 id, const QString &to, const QString &text)
+{
+    return Message(MessageType::PostDm).set(Key::Id, qint64(id)).set(Key::To, to).set(Key::Text, text);
+}
+
+Message Message::dmMessage(const QString &from, const QString &to, const QString &text, qint64 ts, quint64 msg)
+{
+    return Message(MessageType::DmMessage)
+        .set(Key::From, from).set(Key::To, to).set(Key::Text, text).set(Key::Ts, ts).set(Key::Msg, qint64(msg));
+}
+
+Message Message::listUsers(quint64 id) { return Message(MessageType::ListUsers).set(Key::Id, qint64(id)); }
+
+Message Message::userList(quint64 re, const QCborArray &users)
+{
+    return Message(MessageType::UserList).set(Key::Re, qint64(re)).set(Key::Users, users);
+}
+
+Message Message::userJoined(const QString &user, qint64 since, const QString &transport)
+{
+    return Message(MessageType::UserJoined).set(Key::User, user).set(Key::Since, since).set(Key::Transport, transport);
+}
+
+Message Message::userLeft(const QString &user, const QString &reason)
+{
+    return Message(MessageType::UserLeft).set(Key::User, user).set(Key::Reason, reason);
+}
+
+Message Message::quit(const QString &reason)
+{
+    Message m(MessageType::Quit);
+    if (!reason.isEmpty())
+        m.set(Key::Reason, reason);
+    return m;
+}
+
+Message Message::serverShutdown(const QString &reason)
+{
+    return Message(MessageType::ServerShutdown).set(Key::Reason, reason);
+}
+
+Message Message::notice(const QString &text, qint64 ts)
+{
+    return Message(MessageType::Notice).set(Key::Text, text).set(Key::Ts, ts);
+}
+
+} // namespace Confab

@@ -1,0 +1,111 @@
+// The Confab server core: accepts connections, logs people in, relays lobby messages and DMs.
+// It owns no window; the admin window and --headless both drive this same object.
+#pragma once
+
+#include "accountstore.h"
+#include "connection.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QHostAddress>
+#include <QObject>
+#include <QPointer>
+
+QT_BEGIN_NAMESPACE
+class QTcpServer;
+QT_END_NAMESPACE
+
+namespace Confab {
+
+Q_DECLARE_LOGGING_CATEGORY(lcServer)
+
+struct ServerConfig {
+    QHostAddress host = QHostAddress::LocalHost;
+    quint16 port = 65432;
+    QString dataDir;                       // holds confab.sqlite
+    int passwordIterations = PasswordHasher::DefaultIterations;
+    int pingIntervalMs = Limits::DefaultPingIntervalMs;
+    int idleTimeoutMs = Limits::DefaultIdleTimeoutMs;
+    int loginTimeoutMs = 60 * 1000;        // a connection must log in within this time
+    QString serverName = QStringLiteral("Confab");
+};
+
+// What the server knows of one connection; public so observers (admin window) can list sessions.
+struct SessionInfo {
+    quint64 id = 0;
+    QString user;                          // empty until logged in
+    QHostAddress address;
+    quint16 port = 0;
+    QString transport;
+    QDateTime connectedAt;
+    QDateTime loggedInAt;
+    Connection::Stats stats;
+    int roundTripMs = -1;
+};
+
+class ChatServer : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ChatServer(ServerConfig config, QObject *parent = nullptr);
+    ~ChatServer() override;
+
+    // Opens the database and starts listening. On failure returns false with a readable reason.
+    bool start(QString *error);
+    bool isListening() const;
+    quint16 tcpPort() const;
+    const ServerConfig &config() const { return m_config; }
+
+    // Tells every client why, closes every connection, closes the database; emits stopped()
+    // once every connection is gone (or after a short grace period).
+    void shutdown(const QString &reason);
+
+    AccountStore *accounts() { return &m_accounts; }
+    QStringList onlineUsers() const;
+    QList<SessionInfo> sessions() const;
+    int connectionCount() const { return int(m_sessions.size()); }
+
+signals:
+    void sessionOpened(quint64 sessionId);
+    void userLoggedIn(const QString &user, quint64 sessionId);
+    void userLoggedOut(const QString &user, const QString &reason);
+    void sessionClosed(quint64 sessionId);
+    void stopped();
+
+private:
+    struct Session;
+    enum class SessionState { AwaitingHello, AwaitingLogin, Authenticating, LoggedIn };
+
+    void onNewConnection();
+    void adoptConnection(Connection *connection);
+    void onMessage(Session *session, const Message &message);
+    void onDisconnected(Session *session);
+    void endSession(Session *session, const QString &reason);
+
+    void handleHello(Session *session, const Message &message);
+    void handleLogin(Session *session, const Message &message);
+    void finishLogin(quint64 sessionId, quint64 requestId, const QString &user, bool created,
+                     const PasswordHash &stored, const QByteArray &derived);
+    void handlePostLobby(Session *session, const Message &message);
+    void handlePostDm(Session *session, const Message &message);
+    void handleListUsers(Session *session, const Message &message);
+    void handleQuit(Session *session, const Message &message);
+
+    // Sends one encoded frame to every logged-in session except `except`; returns the count.
+    int broadcast(const Message &message, const Session *except);
+    Session *onlineSession(const QString &user) const;
+    bool validText(Session *session, const Message &message);
+    void maybeFinishShutdown();
+
+    ServerConfig m_config;
+    AccountStore m_accounts;
+    QTcpServer *m_tcpServer = nullptr;
+    QHash<quint64, Session *> m_sessions;          // every connection, by session id
+    QHash<QString, Session *> m_online;            // logged-in sessions by canonical user name
+    QHash<QString, quint64> m_loginsInProgress;    // canonical name → session id hashing a password
+    quint64 m_nextSessionId = 1;
+    quint64 m_nextMessageId = 1;
+    bool m_shuttingDown = false;
+};
+
+} // namespace Confab
