@@ -84,6 +84,48 @@ const std::array<TypeRule, LastMessageType + 1> &schema()
         rule(MessageType::ServerShutdown, {{&Key::Reason, Kind::Text, false, 1024}});
         rule(MessageType::Notice, {{&Key::Text, Kind::Text, true, Limits::MaxTextBytes},
                                    {&Key::Ts, Kind::Integer, false}});
+        const int room = Limits::MaxUsernameLength * 4;
+        const FieldRule id{&Key::Id, Kind::Unsigned, true};
+        const FieldRule re{&Key::Re, Kind::Unsigned, true};
+        const FieldRule roomField{&Key::Room, Kind::Text, true, room};
+        rule(MessageType::CreateRoom, {id, roomField, {&Key::Topic, Kind::Text, false, Limits::MaxTopicBytes}});
+        rule(MessageType::JoinRoom, {id, roomField});
+        rule(MessageType::LeaveRoom, {id, roomField});
+        rule(MessageType::ListRooms, {id});
+        rule(MessageType::RoomList, {re, {&Key::Rooms, Kind::Array, true}});
+        rule(MessageType::ListMembers, {id, roomField});
+        rule(MessageType::MemberList, {re, roomField, {&Key::Owner, Kind::Text, false, name},
+                                       {&Key::Members, Kind::Array, true}});
+        rule(MessageType::PostRoom, {id, roomField, {&Key::Text, Kind::Text, true, Limits::MaxTextBytes}});
+        rule(MessageType::RoomMessage, {roomField, {&Key::From, Kind::Text, true, name},
+                                        {&Key::Text, Kind::Text, true, Limits::MaxTextBytes},
+                                        {&Key::Ts, Kind::Integer, true}, {&Key::Msg, Kind::Unsigned, true}});
+        rule(MessageType::RoomJoined, {{&Key::Re, Kind::Unsigned, false}, roomField,
+                                       {&Key::Topic, Kind::Text, false, Limits::MaxTopicBytes},
+                                       {&Key::Owner, Kind::Text, false, name},
+                                       {&Key::Members, Kind::Array, false},
+                                       {&Key::Created, Kind::Bool, false}});
+        rule(MessageType::RoomLeft, {{&Key::Re, Kind::Unsigned, false}, roomField,
+                                     {&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes * 2}});
+        rule(MessageType::MemberJoined, {roomField, {&Key::User, Kind::Text, true, name}});
+        rule(MessageType::MemberLeft, {roomField, {&Key::User, Kind::Text, true, name},
+                                       {&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes * 2}});
+        rule(MessageType::SetTopic, {id, roomField, {&Key::Topic, Kind::Text, true, Limits::MaxTopicBytes}});
+        rule(MessageType::TopicChanged, {roomField, {&Key::Topic, Kind::Text, true, Limits::MaxTopicBytes},
+                                         {&Key::By, Kind::Text, false, name}});
+        rule(MessageType::Kick, {id, roomField, {&Key::User, Kind::Text, false, name},
+                                 {&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes}});
+        rule(MessageType::Kicked, {roomField, {&Key::By, Kind::Text, false, name},
+                                   {&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes}});
+        rule(MessageType::MemberKicked, {roomField, {&Key::User, Kind::Text, true, name},
+                                         {&Key::By, Kind::Text, false, name},
+                                         {&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes}});
+        rule(MessageType::Ban, {id, roomField, {&Key::User, Kind::Text, true, name},
+                                {&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes}});
+        rule(MessageType::Unban, {id, roomField, {&Key::User, Kind::Text, true, name}});
+        rule(MessageType::Ok, {re, {&Key::Count, Kind::Unsigned, false}});
+        rule(MessageType::CloseRoom, {id, roomField});
+        rule(MessageType::RoomClosed, {roomField, {&Key::By, Kind::Text, false, name}});
         return t;
     }();
     return table;
@@ -320,6 +362,148 @@ Message Message::serverShutdown(const QString &reason)
 Message Message::notice(const QString &text, qint64 ts)
 {
     return Message(MessageType::Notice).set(Key::Text, text).set(Key::Ts, ts);
+}
+
+Message Message::createRoom(quint64 id, const QString &room, const QString &topic)
+{
+    Message m(MessageType::CreateRoom);
+    m.set(Key::Id, qint64(id)).set(Key::Room, room);
+    if (!topic.isEmpty())
+        m.set(Key::Topic, topic);
+    return m;
+}
+
+Message Message::joinRoom(quint64 id, const QString &room)
+{
+    return Message(MessageType::JoinRoom).set(Key::Id, qint64(id)).set(Key::Room, room);
+}
+
+Message Message::leaveRoom(quint64 id, const QString &room)
+{
+    return Message(MessageType::LeaveRoom).set(Key::Id, qint64(id)).set(Key::Room, room);
+}
+
+Message Message::listRooms(quint64 id) { return Message(MessageType::ListRooms).set(Key::Id, qint64(id)); }
+
+Message Message::roomList(quint64 re, const QCborArray &rooms)
+{
+    return Message(MessageType::RoomList).set(Key::Re, qint64(re)).set(Key::Rooms, rooms);
+}
+
+Message Message::listMembers(quint64 id, const QString &room)
+{
+    return Message(MessageType::ListMembers).set(Key::Id, qint64(id)).set(Key::Room, room);
+}
+
+Message Message::memberList(quint64 re, const QString &room, const QString &owner, const QStringList &members)
+{
+    return Message(MessageType::MemberList)
+        .set(Key::Re, qint64(re)).set(Key::Room, room).set(Key::Owner, owner)
+        .set(Key::Members, QCborArray::fromStringList(members));
+}
+
+Message Message::postRoom(quint64 id, const QString &room, const QString &text)
+{
+    return Message(MessageType::PostRoom).set(Key::Id, qint64(id)).set(Key::Room, room).set(Key::Text, text);
+}
+
+Message Message::roomMessage(const QString &room, const QString &from, const QString &text, qint64 ts, quint64 msg)
+{
+    return Message(MessageType::RoomMessage)
+        .set(Key::Room, room).set(Key::From, from).set(Key::Text, text).set(Key::Ts, ts).set(Key::Msg, qint64(msg));
+}
+
+Message Message::roomJoined(quint64 re, const QString &room, const QString &topic, const QString &owner,
+                            const QStringList &members, bool created)
+{
+    Message m(MessageType::RoomJoined);
+    if (re)
+        m.set(Key::Re, qint64(re));
+    return m.set(Key::Room, room).set(Key::Topic, topic).set(Key::Owner, owner)
+        .set(Key::Members, QCborArray::fromStringList(members)).set(Key::Created, created);
+}
+
+Message Message::roomLeft(quint64 re, const QString &room, const QString &reason)
+{
+    Message m(MessageType::RoomLeft);
+    if (re)
+        m.set(Key::Re, qint64(re));
+    return m.set(Key::Room, room).set(Key::Reason, reason);
+}
+
+Message Message::memberJoined(const QString &room, const QString &user)
+{
+    return Message(MessageType::MemberJoined).set(Key::Room, room).set(Key::User, user);
+}
+
+Message Message::memberLeft(const QString &room, const QString &user, const QString &reason)
+{
+    return Message(MessageType::MemberLeft).set(Key::Room, room).set(Key::User, user).set(Key::Reason, reason);
+}
+
+Message Message::setTopic(quint64 id, const QString &room, const QString &topic)
+{
+    return Message(MessageType::SetTopic).set(Key::Id, qint64(id)).set(Key::Room, room).set(Key::Topic, topic);
+}
+
+Message Message::topicChanged(const QString &room, const QString &topic, const QString &by)
+{
+    return Message(MessageType::TopicChanged).set(Key::Room, room).set(Key::Topic, topic).set(Key::By, by);
+}
+
+Message Message::kick(quint64 id, const QString &room, const QString &user, const QString &reason)
+{
+    Message m(MessageType::Kick);
+    m.set(Key::Id, qint64(id)).set(Key::Room, room);
+    if (!user.isEmpty())
+        m.set(Key::User, user);
+    if (!reason.isEmpty())
+        m.set(Key::Reason, reason);
+    return m;
+}
+
+Message Message::kicked(const QString &room, const QString &by, const QString &reason)
+{
+    return Message(MessageType::Kicked).set(Key::Room, room).set(Key::By, by).set(Key::Reason, reason);
+}
+
+Message Message::memberKicked(const QString &room, const QString &user, const QString &by, const QString &reason)
+{
+    return Message(MessageType::MemberKicked)
+        .set(Key::Room, room).set(Key::User, user).set(Key::By, by).set(Key::Reason, reason);
+}
+
+Message Message::ban(quint64 id, const QString &room, const QString &user, const QString &reason)
+{
+    Message m(MessageType::Ban);
+    m.set(Key::Id, qint64(id)).set(Key::Room, room).set(Key::User, user);
+    if (!reason.isEmpty())
+        m.set(Key::Reason, reason);
+    return m;
+}
+
+Message Message::unban(quint64 id, const QString &room, const QString &user)
+{
+    return Message(MessageType::Unban).set(Key::Id, qint64(id)).set(Key::Room, room).set(Key::User, user);
+}
+
+Message Message::ok(quint64 re, int count)
+{
+    Message m(MessageType::Ok);
+    m.set(Key::Re, qint64(re));
+    if (count >= 0)
+        m.set(Key::Count, count);
+    return m;
+}
+
+Message Message::closeRoom(quint64 id, const QString &room)
+{
+    return Message(MessageType::CloseRoom).set(Key::Id, qint64(id)).set(Key::Room, room);
+}
+
+Message Message::roomClosed(const QString &room, const QString &by)
+{
+    return Message(MessageType::RoomClosed).set(Key::Room, room).set(Key::By, by);
 }
 
 } // namespace Confab

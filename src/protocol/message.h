@@ -41,6 +41,13 @@ inline const QString Transport = QStringLiteral("transport");
 inline const QString Reason = QStringLiteral("reason");
 inline const QString MaxFrame = QStringLiteral("maxFrame");
 inline const QString MaxText = QStringLiteral("maxText");
+inline const QString Room = QStringLiteral("room");
+inline const QString Rooms = QStringLiteral("rooms");
+inline const QString Topic = QStringLiteral("topic");
+inline const QString Owner = QStringLiteral("owner");
+inline const QString Members = QStringLiteral("members");
+inline const QString Joined = QStringLiteral("joined");
+inline const QString By = QStringLiteral("by");
 } // namespace Key
 
 struct DecodeResult;
@@ -94,6 +101,31 @@ public:
     static Message quit(const QString &reason = {});
     static Message serverShutdown(const QString &reason);
     static Message notice(const QString &text, qint64 ts);
+    // Rooms
+    static Message createRoom(quint64 id, const QString &room, const QString &topic = {});
+    static Message joinRoom(quint64 id, const QString &room);
+    static Message leaveRoom(quint64 id, const QString &room);
+    static Message listRooms(quint64 id);
+    static Message roomList(quint64 re, const QCborArray &rooms);
+    static Message listMembers(quint64 id, const QString &room);
+    static Message memberList(quint64 re, const QString &room, const QString &owner, const QStringList &members);
+    static Message postRoom(quint64 id, const QString &room, const QString &text);
+    static Message roomMessage(const QString &room, const QString &from, const QString &text, qint64 ts, quint64 msg);
+    static Message roomJoined(quint64 re, const QString &room, const QString &topic, const QString &owner,
+                              const QStringList &members, bool created);
+    static Message roomLeft(quint64 re, const QString &room, const QString &reason);
+    static Message memberJoined(const QString &room, const QString &user);
+    static Message memberLeft(const QString &room, const QString &user, const QString &reason);
+    static Message setTopic(quint64 id, const QString &room, const QString &topic);
+    static Message topicChanged(const QString &room, const QString &topic, const QString &by);
+    static Message kick(quint64 id, const QString &room, const QString &user = {}, const QString &reason = {});
+    static Message kicked(const QString &room, const QString &by, const QString &reason);
+    static Message memberKicked(const QString &room, const QString &user, const QString &by, const QString &reason);
+    static Message ban(quint64 id, const QString &room, const QString &user, const QString &reason = {});
+    static Message unban(quint64 id, const QString &room, const QString &user);
+    static Message ok(quint64 re, int count = -1);
+    static Message closeRoom(quint64 id, const QString &room);
+    static Message roomClosed(const QString &room, const QString &by);
 
 private:
     MessageType m_type = MessageType::Invalid;

@@ -25,6 +25,29 @@ QString messageTypeName(MessageType type)
     case MessageType::Quit: return QStringLiteral("Quit");
     case MessageType::ServerShutdown: return QStringLiteral("ServerShutdown");
     case MessageType::Notice: return QStringLiteral("Notice");
+    case MessageType::CreateRoom: return QStringLiteral("CreateRoom");
+    case MessageType::JoinRoom: return QStringLiteral("JoinRoom");
+    case MessageType::LeaveRoom: return QStringLiteral("LeaveRoom");
+    case MessageType::ListRooms: return QStringLiteral("ListRooms");
+    case MessageType::RoomList: return QStringLiteral("RoomList");
+    case MessageType::ListMembers: return QStringLiteral("ListMembers");
+    case MessageType::MemberList: return QStringLiteral("MemberList");
+    case MessageType::PostRoom: return QStringLiteral("PostRoom");
+    case MessageType::RoomMessage: return QStringLiteral("RoomMessage");
+    case MessageType::RoomJoined: return QStringLiteral("RoomJoined");
+    case MessageType::RoomLeft: return QStringLiteral("RoomLeft");
+    case MessageType::MemberJoined: return QStringLiteral("MemberJoined");
+    case MessageType::MemberLeft: return QStringLiteral("MemberLeft");
+    case MessageType::SetTopic: return QStringLiteral("SetTopic");
+    case MessageType::TopicChanged: return QStringLiteral("TopicChanged");
+    case MessageType::Kick: return QStringLiteral("Kick");
+    case MessageType::Kicked: return QStringLiteral("Kicked");
+    case MessageType::MemberKicked: return QStringLiteral("MemberKicked");
+    case MessageType::Ban: return QStringLiteral("Ban");
+    case MessageType::Unban: return QStringLiteral("Unban");
+    case MessageType::Ok: return QStringLiteral("Ok");
+    case MessageType::CloseRoom: return QStringLiteral("CloseRoom");
+    case MessageType::RoomClosed: return QStringLiteral("RoomClosed");
     }
     return QStringLiteral("Type%1").arg(int(type));
 }
@@ -51,6 +74,14 @@ QString errorCodeName(ErrorCode code)
     case ErrorCode::SlowConsumer: return QStringLiteral("SlowConsumer");
     case ErrorCode::InternalError: return QStringLiteral("InternalError");
     case ErrorCode::HelloRequired: return QStringLiteral("HelloRequired");
+    case ErrorCode::NoSuchRoom: return QStringLiteral("NoSuchRoom");
+    case ErrorCode::NotRoomMember: return QStringLiteral("NotRoomMember");
+    case ErrorCode::NotRoomOwner: return QStringLiteral("NotRoomOwner");
+    case ErrorCode::InvalidRoomName: return QStringLiteral("InvalidRoomName");
+    case ErrorCode::RoomExists: return QStringLiteral("RoomExists");
+    case ErrorCode::BannedFromRoom: return QStringLiteral("BannedFromRoom");
+    case ErrorCode::AlreadyInRoom: return QStringLiteral("AlreadyInRoom");
+    case ErrorCode::NotPermitted: return QStringLiteral("NotPermitted");
     }
     return QStringLiteral("Error%1").arg(int(code));
 }
@@ -77,6 +108,14 @@ QString errorCodeDescription(ErrorCode code)
     case ErrorCode::SlowConsumer: return QStringLiteral("too much unread data; disconnected");
     case ErrorCode::InternalError: return QStringLiteral("internal server error");
     case ErrorCode::HelloRequired: return QStringLiteral("the first message must be Hello");
+    case ErrorCode::NoSuchRoom: return QStringLiteral("no such room");
+    case ErrorCode::NotRoomMember: return QStringLiteral("you are not in that room");
+    case ErrorCode::NotRoomOwner: return QStringLiteral("only the room's owner may do that");
+    case ErrorCode::InvalidRoomName: return QStringLiteral("invalid room name");
+    case ErrorCode::RoomExists: return QStringLiteral("a room of that name already exists");
+    case ErrorCode::BannedFromRoom: return QStringLiteral("you are banned from that room");
+    case ErrorCode::AlreadyInRoom: return QStringLiteral("you are already in that room");
+    case ErrorCode::NotPermitted: return QStringLiteral("not permitted");
     }
     return QStringLiteral("error %1").arg(int(code));
 }

@@ -34,8 +34,32 @@ enum class MessageType : quint16 {
     Quit = 17,          // C→S  {reason?}
     ServerShutdown = 18,// S→C  {reason}
     Notice = 19,        // S→C  {text, ts}
+    // Rooms (protocol capability "rooms")
+    CreateRoom = 20,    // C→S  {id, room, topic?}
+    JoinRoom = 21,      // C→S  {id, room}
+    LeaveRoom = 22,     // C→S  {id, room}
+    ListRooms = 23,     // C→S  {id}
+    RoomList = 24,      // S→C  {re, rooms: [{room, topic, owner, members, joined}]}
+    ListMembers = 25,   // C→S  {id, room}
+    MemberList = 26,    // S→C  {re, room, owner, members: [user]}
+    PostRoom = 27,      // C→S  {id, room, text}
+    RoomMessage = 28,   // S→C  {room, from, text, ts, msg}
+    RoomJoined = 29,    // S→C  {re?, room, topic, owner, members, created}
+    RoomLeft = 30,      // S→C  {re?, room, reason}
+    MemberJoined = 31,  // S→C  {room, user}
+    MemberLeft = 32,    // S→C  {room, user, reason}
+    SetTopic = 33,      // C→S  {id, room, topic}
+    TopicChanged = 34,  // S→C  {room, topic, by}
+    Kick = 35,          // C→S  {id, room, user?, reason?}  (no user: everyone but the owner)
+    Kicked = 36,        // S→C  {room, by, reason}  to the one removed
+    MemberKicked = 37,  // S→C  {room, user, by, reason}  to those who stay
+    Ban = 38,           // C→S  {id, room, user, reason?}
+    Unban = 39,         // C→S  {id, room, user}
+    Ok = 40,            // S→C  {re, count?}  success of a request with nothing else to say
+    CloseRoom = 41,     // C→S  {id, room}
+    RoomClosed = 42,    // S→C  {room, by}
 };
-constexpr quint16 LastMessageType = 19;
+constexpr quint16 LastMessageType = 42;
 
 enum class ErrorCode : quint16 {
     None = 0,
@@ -57,6 +81,14 @@ enum class ErrorCode : quint16 {
     SlowConsumer = 16,      // fatal: the peer let MaxOutboundBuffer bytes pile up unread
     InternalError = 17,     // the server could not complete the request (e.g. database error)
     HelloRequired = 18,     // fatal: first message was not Hello
+    NoSuchRoom = 19,
+    NotRoomMember = 20,     // post/leave/list members of a room one is not in
+    NotRoomOwner = 21,      // owner-only action by someone else
+    InvalidRoomName = 22,
+    RoomExists = 23,
+    BannedFromRoom = 24,
+    AlreadyInRoom = 25,
+    NotPermitted = 26,      // e.g. kicking or banning the owner, banning oneself
 };
 
 namespace Limits {
@@ -67,6 +99,8 @@ constexpr int MaxUsernameLength = 32;
 constexpr int MinNewPasswordLength = 6;              // characters, for new accounts only
 constexpr int MaxPasswordBytes = 1024;               // UTF-8 bytes
 constexpr int MaxQuitReasonBytes = 256;
+constexpr int MaxTopicBytes = 512;                   // UTF-8 bytes of a room topic
+constexpr int MaxReasonBytes = 256;                  // kick/ban reasons
 constexpr int MaxOutboundBuffer = 8 * 1024 * 1024;   // unread bytes queued to one peer before it is dropped
 constexpr int DefaultPingIntervalMs = 20 * 1000;     // send Ping after this much silence
 constexpr int DefaultIdleTimeoutMs = 60 * 1000;      // drop the peer after this much silence

@@ -11,4 +11,8 @@ bool isValidUsername(const QString &name, QString *whyNot = nullptr);
 // The key under which an account is unique.
 QString canonicalUsername(const QString &name);
 
+// Room names follow the same rules (clients may show them as "#name"; the "#" is not part of it).
+bool isValidRoomName(const QString &name, QString *whyNot = nullptr);
+inline QString canonicalRoomName(const QString &name) { return name.toLower(); }
+
 } // namespace Confab

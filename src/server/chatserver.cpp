@@ -1,4 +1,5 @@
 #include "chatserver.h"
+#include "chatserver_p.h"
 
 #include "tcpconnection.h"
 #include "usernames.h"
@@ -11,14 +12,6 @@
 namespace Confab {
 
 Q_LOGGING_CATEGORY(lcServer, "confab.server")
-
-struct ChatServer::Session {
-    SessionInfo info;
-    SessionState state = SessionState::AwaitingHello;
-    QString key;                 // canonical user name once logged in
-    Connection *connection = nullptr;
-    bool ended = false;
-};
 
 ChatServer::ChatServer(ServerConfig config, QObject *parent)
     : QObject(parent)
@@ -33,6 +26,7 @@ ChatServer::~ChatServer()
         delete session->connection;
         delete session;
     }
+    qDeleteAll(m_rooms);
 }
 
 bool ChatServer::start(QString *error)
@@ -47,6 +41,12 @@ bool ChatServer::start(QString *error)
         *error = tr("cannot open the database %1: %2").arg(dbPath, dbError);
         return false;
     }
+    if (!m_roomStore.attach(m_accounts.database(), &dbError)) {
+        *error = tr("cannot prepare the rooms tables in %1: %2").arg(dbPath, dbError);
+        m_accounts.close();
+        return false;
+    }
+    loadRooms();
     m_tcpServer = new QTcpServer(this);
     if (!m_tcpServer->listen(m_config.host, m_config.port)) {
         *error = tr("cannot listen on %1 port %2 (TCP): %3")
@@ -170,6 +170,8 @@ void ChatServer::onMessage(Session *session, const Message &message)
                                        message.requestId());
         break;
     default:
+        if (dispatchRoomMessage(session, message))
+            break;
         session->connection->sendError(ErrorCode::UnexpectedMessage,
                                        tr("%1 is not a client request").arg(messageTypeName(message.type())),
                                        message.requestId());
@@ -186,7 +188,7 @@ void ChatServer::handleHello(Session *session, const Message &message)
         return;
     }
     session->state = SessionState::AwaitingLogin;
-    session->connection->send(Message::welcome(m_config.serverName, {QStringLiteral("lobby"), QStringLiteral("dm")}));
+    session->connection->send(Message::welcome(m_config.serverName, {QStringLiteral("lobby"), QStringLiteral("dm"), QStringLiteral("rooms")}));
 }
 
 void ChatServer::handleLogin(Session *session, const Message &message)
@@ -371,6 +373,7 @@ void ChatServer::endSession(Session *session, const QString &reason)
     if (session->ended)
         return;
     session->ended = true;
+    leaveAllRooms(session, reason);
     if (!session->key.isEmpty() && m_online.value(session->key) == session) {
         m_online.remove(session->key);
         if (!m_shuttingDown)

@@ -4,6 +4,7 @@
 
 #include "accountstore.h"
 #include "connection.h"
+#include "roomstore.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -43,6 +44,14 @@ struct SessionInfo {
     int roundTripMs = -1;
 };
 
+struct RoomInfo {
+    QString name;
+    QString owner;
+    QString topic;
+    QStringList members;
+    QStringList bans;
+};
+
 class ChatServer : public QObject
 {
     Q_OBJECT
@@ -64,16 +73,31 @@ public:
     QStringList onlineUsers() const;
     QList<SessionInfo> sessions() const;
     int connectionCount() const { return int(m_sessions.size()); }
+    QList<RoomInfo> rooms() const;
+
+    // Administrator actions (the admin window). They act with the server's authority, so they
+    // work on any room and any member, the owner included. On failure they return false and say why.
+    bool kickFromRoom(const QString &room, const QString &user, const QString &reason, QString *error = nullptr);
+    bool banFromRoom(const QString &room, const QString &user, const QString &reason, QString *error = nullptr);
+    bool unbanFromRoom(const QString &room, const QString &user, QString *error = nullptr);
+    bool closeRoom(const QString &room, QString *error = nullptr);
+
+    // The name rooms show for actions taken by the administrator.
+    static QString administratorName() { return QStringLiteral("server"); }
 
 signals:
     void sessionOpened(quint64 sessionId);
     void userLoggedIn(const QString &user, quint64 sessionId);
     void userLoggedOut(const QString &user, const QString &reason);
     void sessionClosed(quint64 sessionId);
+    void roomCreated(const QString &room);
+    void roomClosed(const QString &room);
+    void roomMembersChanged(const QString &room);
     void stopped();
 
 private:
     struct Session;
+    struct Room;
     enum class SessionState { AwaitingHello, AwaitingLogin, Authenticating, LoggedIn };
 
     void onNewConnection();
@@ -91,6 +115,32 @@ private:
     void handleListUsers(Session *session, const Message &message);
     void handleQuit(Session *session, const Message &message);
 
+    // Rooms (chatserver_rooms.cpp)
+    void loadRooms();
+    bool dispatchRoomMessage(Session *session, const Message &message);
+    Room *roomForRequest(Session *session, const Message &message, bool mustBeMember, bool mustBeOwner);
+    void handleCreateRoom(Session *session, const Message &message);
+    void handleJoinRoom(Session *session, const Message &message);
+    void handleLeaveRoom(Session *session, const Message &message);
+    void handleListRooms(Session *session, const Message &message);
+    void handleListMembers(Session *session, const Message &message);
+    void handlePostRoom(Session *session, const Message &message);
+    void handleSetTopic(Session *session, const Message &message);
+    void handleKick(Session *session, const Message &message);
+    void handleBan(Session *session, const Message &message);
+    void handleUnban(Session *session, const Message &message);
+    void handleCloseRoom(Session *session, const Message &message);
+    void addMember(Room *room, Session *session, quint64 re, bool created);
+    // Takes a session out of a room; `toLeaver` goes to the leaver unless it is invalid.
+    void removeMember(Room *room, Session *session, const Message &toOthers, const Message &toLeaver);
+    int kickMember(Room *room, Session *target, const QString &by, const QString &reason);
+    bool banUser(Room *room, const QString &user, const QString &by, const QString &reason, QString *error);
+    void destroyRoom(Room *room, const QString &by);
+    void leaveAllRooms(Session *session, const QString &reason);
+    int roomBroadcast(const Room *room, const Message &message, const Session *except);
+    Room *findRoom(const QString &name) const;
+    static QStringList memberNames(const QList<Session *> &members);
+
     // Sends one encoded frame to every logged-in session except `except`; returns the count.
     int broadcast(const Message &message, const Session *except);
     Session *onlineSession(const QString &user) const;
@@ -103,6 +153,8 @@ private:
     QHash<quint64, Session *> m_sessions;          // every connection, by session id
     QHash<QString, Session *> m_online;            // logged-in sessions by canonical user name
     QHash<QString, quint64> m_loginsInProgress;    // canonical name → session id hashing a password
+    QHash<QString, Room *> m_rooms;                // by canonical name
+    RoomStore m_roomStore;
     quint64 m_nextSessionId = 1;
     quint64 m_nextMessageId = 1;
     bool m_shuttingDown = false;

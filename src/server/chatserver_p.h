@@ -1,0 +1,29 @@
+// ChatServer's private bookkeeping, shared by chatserver.cpp and chatserver_rooms.cpp.
+#pragma once
+
+#include "chatserver.h"
+
+#include <QSet>
+
+namespace Confab {
+
+struct ChatServer::Session {
+    SessionInfo info;
+    SessionState state = SessionState::AwaitingHello;
+    QString key;                 // canonical user name once logged in
+    Connection *connection = nullptr;
+    QSet<QString> rooms;         // canonical names of the rooms this session is in
+    bool ended = false;
+};
+
+struct ChatServer::Room {
+    QString name;                // as created
+    QString key;                 // canonical name
+    QString owner;               // owner's registered user name (ownership stays with the account)
+    QString topic;
+    QDateTime created;
+    QSet<QString> bans;          // canonical user names
+    QList<Session *> members;    // in joining order
+};
+
+} // namespace Confab
