@@ -31,7 +31,8 @@ void Connection::sendFrame(const QByteArray &frame, MessageType type)
     m_stats.bytesOut += quint64(frame.size());
     ++m_stats.framesOut;
     writeFrame(frame);
-    emit frameSent(type, int(frame.size()));
+    if (m_trafficTap)
+        emit frameSent(type, int(frame.size()));
 }
 
 void Connection::sendError(ErrorCode code, const QString &detail, quint64 re)
@@ -89,7 +90,8 @@ void Connection::deliverPayload(const QByteArray &payload)
     ++m_stats.framesIn;
     markHeard();
     DecodeResult decoded = Message::decode(payload);
-    emit frameReceived(decoded.ok() ? decoded.message.type() : MessageType::Invalid, int(payload.size()) + 4);
+    if (m_trafficTap)
+        emit frameReceived(decoded.ok() ? decoded.message.type() : MessageType::Invalid, int(payload.size()) + 4);
     if (!decoded.ok()) {
         emit invalidMessage(decoded.error, decoded.detail, decoded.requestId);
         return;

@@ -62,6 +62,10 @@ public:
 
     const Stats &stats() const { return m_stats; }
 
+    // When on, frameSent/frameReceived are emitted for every frame (the admin window's traffic
+    // view). Off by default: fan-out stays free of per-frame signal calls.
+    void setTrafficTap(bool on) { m_trafficTap = on; }
+
 signals:
     void connected();
     void messageReceived(const Confab::Message &message);
@@ -71,6 +75,7 @@ signals:
     void protocolError(Confab::ErrorCode code, const QString &detail);
     void timedOut();
     void roundTripMeasured(int milliseconds);
+    // Only while the traffic tap is on; `bytes` includes the length prefix.
     void frameSent(Confab::MessageType type, int bytes);
     void frameReceived(Confab::MessageType type, int bytes);
     void disconnected();
@@ -92,6 +97,7 @@ private:
 
     Stats m_stats;
     bool m_paused = false;
+    bool m_trafficTap = false;
     QTimer m_keepaliveTimer;
     QElapsedTimer m_lastHeard;
     QElapsedTimer m_clock;

@@ -46,7 +46,8 @@ const std::array<TypeRule, LastMessageType + 1> &schema()
                                   {&Key::Password, Kind::Text, true, Limits::MaxPasswordBytes}});
         rule(MessageType::LoginOk, {{&Key::Re, Kind::Unsigned, true},
                                     {&Key::User, Kind::Text, true, name},
-                                    {&Key::Created, Kind::Bool, false}});
+                                    {&Key::Created, Kind::Bool, false},
+                                    {&Key::PasswordReset, Kind::Bool, false}});
         rule(MessageType::Error, {{&Key::Code, Kind::Unsigned, true},
                                   {&Key::Message, Kind::Text, false, 1024},
                                   {&Key::Re, Kind::Unsigned, false},
@@ -79,7 +80,7 @@ const std::array<TypeRule, LastMessageType + 1> &schema()
                                        {&Key::Since, Kind::Integer, false},
                                        {&Key::Transport, Kind::Text, false, 16}});
         rule(MessageType::UserLeft, {{&Key::User, Kind::Text, true, name},
-                                     {&Key::Reason, Kind::Text, false, Limits::MaxQuitReasonBytes}});
+                                     {&Key::Reason, Kind::Text, false, Limits::MaxQuitReasonBytes * 2}});
         rule(MessageType::Quit, {{&Key::Reason, Kind::Text, false, Limits::MaxQuitReasonBytes}});
         rule(MessageType::ServerShutdown, {{&Key::Reason, Kind::Text, false, 1024}});
         rule(MessageType::Notice, {{&Key::Text, Kind::Text, true, Limits::MaxTextBytes},
@@ -104,7 +105,8 @@ const std::array<TypeRule, LastMessageType + 1> &schema()
                                        {&Key::Topic, Kind::Text, false, Limits::MaxTopicBytes},
                                        {&Key::Owner, Kind::Text, false, name},
                                        {&Key::Members, Kind::Array, false},
-                                       {&Key::Created, Kind::Bool, false}});
+                                       {&Key::Created, Kind::Bool, false},
+                                    {&Key::PasswordReset, Kind::Bool, false}});
         rule(MessageType::RoomLeft, {{&Key::Re, Kind::Unsigned, false}, roomField,
                                      {&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes * 2}});
         rule(MessageType::MemberJoined, {roomField, {&Key::User, Kind::Text, true, name}});
@@ -126,6 +128,9 @@ const std::array<TypeRule, LastMessageType + 1> &schema()
         rule(MessageType::Ok, {re, {&Key::Count, Kind::Unsigned, false}});
         rule(MessageType::CloseRoom, {id, roomField});
         rule(MessageType::RoomClosed, {roomField, {&Key::By, Kind::Text, false, name}});
+        rule(MessageType::SessionEnded, {{&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes * 2},
+                                         {&Key::By, Kind::Text, false, name},
+                                         {&Key::RetryAfter, Kind::Unsigned, false}});
         return t;
     }();
     return table;
@@ -282,9 +287,13 @@ Message Message::login(quint64 id, const QString &user, const QString &password)
     return Message(MessageType::Login).set(Key::Id, qint64(id)).set(Key::User, user).set(Key::Password, password);
 }
 
-Message Message::loginOk(quint64 re, const QString &user, bool created)
+Message Message::loginOk(quint64 re, const QString &user, bool created, bool passwordReset)
 {
-    return Message(MessageType::LoginOk).set(Key::Re, qint64(re)).set(Key::User, user).set(Key::Created, created);
+    Message m(MessageType::LoginOk);
+    m.set(Key::Re, qint64(re)).set(Key::User, user).set(Key::Created, created);
+    if (passwordReset)
+        m.set(Key::PasswordReset, true);
+    return m;
 }
 
 Message Message::error(ErrorCode code, const QString &detail, quint64 re)
@@ -499,6 +508,15 @@ Message Message::ok(quint64 re, int count)
 Message Message::closeRoom(quint64 id, const QString &room)
 {
     return Message(MessageType::CloseRoom).set(Key::Id, qint64(id)).set(Key::Room, room);
+}
+
+Message Message::sessionEnded(const QString &reason, const QString &by, qint64 retryAfterMs)
+{
+    Message m(MessageType::SessionEnded);
+    m.set(Key::Reason, reason).set(Key::By, by);
+    if (retryAfterMs >= 0)
+        m.set(Key::RetryAfter, retryAfterMs);
+    return m;
 }
 
 Message Message::roomClosed(const QString &room, const QString &by)

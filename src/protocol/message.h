@@ -48,6 +48,7 @@ inline const QString Owner = QStringLiteral("owner");
 inline const QString Members = QStringLiteral("members");
 inline const QString Joined = QStringLiteral("joined");
 inline const QString By = QStringLiteral("by");
+inline const QString PasswordReset = QStringLiteral("passwordReset");
 } // namespace Key
 
 struct DecodeResult;
@@ -85,7 +86,7 @@ public:
     static Message hello(const QString &agent, const QStringList &caps = {});
     static Message welcome(const QString &server, const QStringList &caps);
     static Message login(quint64 id, const QString &user, const QString &password);
-    static Message loginOk(quint64 re, const QString &user, bool created);
+    static Message loginOk(quint64 re, const QString &user, bool created, bool passwordReset = false);
     static Message error(ErrorCode code, const QString &detail = {}, quint64 re = 0);
     static Message ping(quint64 nonce);
     static Message pong(quint64 nonce);
@@ -126,6 +127,7 @@ public:
     static Message ok(quint64 re, int count = -1);
     static Message closeRoom(quint64 id, const QString &room);
     static Message roomClosed(const QString &room, const QString &by);
+    static Message sessionEnded(const QString &reason, const QString &by, qint64 retryAfterMs = -1);
 
 private:
     MessageType m_type = MessageType::Invalid;

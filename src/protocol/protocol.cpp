@@ -48,6 +48,7 @@ QString messageTypeName(MessageType type)
     case MessageType::Ok: return QStringLiteral("Ok");
     case MessageType::CloseRoom: return QStringLiteral("CloseRoom");
     case MessageType::RoomClosed: return QStringLiteral("RoomClosed");
+    case MessageType::SessionEnded: return QStringLiteral("SessionEnded");
     }
     return QStringLiteral("Type%1").arg(int(type));
 }
@@ -82,6 +83,7 @@ QString errorCodeName(ErrorCode code)
     case ErrorCode::BannedFromRoom: return QStringLiteral("BannedFromRoom");
     case ErrorCode::AlreadyInRoom: return QStringLiteral("AlreadyInRoom");
     case ErrorCode::NotPermitted: return QStringLiteral("NotPermitted");
+    case ErrorCode::Banned: return QStringLiteral("Banned");
     }
     return QStringLiteral("Error%1").arg(int(code));
 }
@@ -116,6 +118,7 @@ QString errorCodeDescription(ErrorCode code)
     case ErrorCode::BannedFromRoom: return QStringLiteral("you are banned from that room");
     case ErrorCode::AlreadyInRoom: return QStringLiteral("you are already in that room");
     case ErrorCode::NotPermitted: return QStringLiteral("not permitted");
+    case ErrorCode::Banned: return QStringLiteral("banned from this server");
     }
     return QStringLiteral("error %1").arg(int(code));
 }

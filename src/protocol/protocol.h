@@ -58,8 +58,9 @@ enum class MessageType : quint16 {
     Ok = 40,            // S→C  {re, count?}  success of a request with nothing else to say
     CloseRoom = 41,     // C→S  {id, room}
     RoomClosed = 42,    // S→C  {room, by}
+    SessionEnded = 43,  // S→C  {reason, by, retryAfter?}  the administrator ended this session
 };
-constexpr quint16 LastMessageType = 42;
+constexpr quint16 LastMessageType = 43;
 
 enum class ErrorCode : quint16 {
     None = 0,
@@ -89,6 +90,7 @@ enum class ErrorCode : quint16 {
     BannedFromRoom = 24,
     AlreadyInRoom = 25,
     NotPermitted = 26,      // e.g. kicking or banning the owner, banning oneself
+    Banned = 27,            // the account or address is banned from the server (retryAfter: ms left, 0 = for good)
 };
 
 namespace Limits {

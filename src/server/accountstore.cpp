@@ -29,10 +29,12 @@ Account accountFromQuery(const QSqlQuery &q)
     a.created = QDateTime::fromMSecsSinceEpoch(q.value(5).toLongLong());
     if (!q.value(6).isNull())
         a.lastLogin = QDateTime::fromMSecsSinceEpoch(q.value(6).toLongLong());
+    a.resetRequired = q.value(7).toInt() != 0;
     return a;
 }
 
-const char *const selectColumns = "SELECT name, salt, hash, iterations, algorithm, created_at, last_login FROM accounts";
+const char *const selectColumns =
+    "SELECT name, salt, hash, iterations, algorithm, created_at, last_login, reset_required FROM accounts";
 } // namespace
 
 AccountStore::AccountStore(QObject *parent)
@@ -108,6 +110,15 @@ bool AccountStore::migrate(QString *error)
             return false;
         }
     }
+    if (version < 2) {
+        const bool ok = q.exec(QStringLiteral("ALTER TABLE accounts ADD COLUMN reset_required INTEGER NOT NULL DEFAULT 0"))
+            && q.exec(QStringLiteral("PRAGMA user_version = 2"));
+        if (!ok) {
+            if (error)
+                *error = q.lastError().text();
+            return false;
+        }
+    }
     return true;
 }
 
@@ -149,7 +160,49 @@ bool AccountStore::recordLogin(const QString &name, const QDateTime &when)
     q.prepare(QStringLiteral("UPDATE accounts SET last_login = ? WHERE name_key = ?"));
     q.addBindValue(when.toMSecsSinceEpoch());
     q.addBindValue(canonicalUsername(name));
-    return q.exec();
+    if (!q.exec())
+        return false;
+    emit accountChanged(name);
+    return true;
+}
+
+bool AccountStore::remove(const QString &name)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("DELETE FROM accounts WHERE name_key = ?"));
+    q.addBindValue(canonicalUsername(name));
+    if (!q.exec() || q.numRowsAffected() == 0)
+        return false;
+    emit accountRemoved(name);
+    return true;
+}
+
+bool AccountStore::setResetRequired(const QString &name, bool required)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE accounts SET reset_required = ? WHERE name_key = ?"));
+    q.addBindValue(required ? 1 : 0);
+    q.addBindValue(canonicalUsername(name));
+    if (!q.exec() || q.numRowsAffected() == 0)
+        return false;
+    emit accountChanged(name);
+    return true;
+}
+
+bool AccountStore::setPassword(const QString &name, const PasswordHash &password)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE accounts SET salt = ?, hash = ?, iterations = ?, algorithm = ?, reset_required = 0"
+                             " WHERE name_key = ?"));
+    q.addBindValue(password.salt);
+    q.addBindValue(password.hash);
+    q.addBindValue(password.iterations);
+    q.addBindValue(password.algorithm);
+    q.addBindValue(canonicalUsername(name));
+    if (!q.exec() || q.numRowsAffected() == 0)
+        return false;
+    emit accountChanged(name);
+    return true;
 }
 
 QList<Account> AccountStore::all() const

@@ -17,6 +17,7 @@ struct Account {
     PasswordHash password;
     QDateTime created;
     QDateTime lastLogin; // invalid when never logged in
+    bool resetRequired = false; // the next login sets a new password
 };
 
 class AccountStore : public QObject
@@ -36,11 +37,17 @@ public:
     std::optional<Account> find(const QString &name) const;
     bool create(const QString &name, const PasswordHash &password, QString *error);
     bool recordLogin(const QString &name, const QDateTime &when);
+    bool remove(const QString &name);
+    bool setResetRequired(const QString &name, bool required);
+    // Replaces the password hash and clears the reset flag.
+    bool setPassword(const QString &name, const PasswordHash &password);
     QList<Account> all() const;
     int count() const;
 
 signals:
     void accountCreated(const QString &name);
+    void accountRemoved(const QString &name);
+    void accountChanged(const QString &name);
 
 private:
     bool migrate(QString *error);

@@ -47,6 +47,12 @@ bool ChatServer::start(QString *error)
         return false;
     }
     loadRooms();
+    if (!m_banStore.attach(m_accounts.database(), &dbError)) {
+        *error = tr("cannot prepare the bans table in %1: %2").arg(dbPath, dbError);
+        m_accounts.close();
+        return false;
+    }
+    m_totals.startedAt = QDateTime::currentDateTimeUtc();
     m_tcpServer = new QTcpServer(this);
     if (!m_tcpServer->listen(m_config.host, m_config.port)) {
         *error = tr("cannot listen on %1 port %2 (TCP): %3")
@@ -123,8 +129,15 @@ void ChatServer::adoptConnection(Connection *connection)
     connect(connection, &Connection::timedOut, this, [this, session] { endSession(session, tr("timed out")); });
     connect(connection, &Connection::disconnected, this, [this, session] { onDisconnected(session); });
     connection->setKeepalive(m_config.pingIntervalMs, m_config.idleTimeoutMs);
+    if (m_trafficObserved)
+        tapTraffic(session);
 
     const quint64 id = session->info.id;
+    if (const auto ban = m_banStore.active(ServerBan::Kind::Address, session->info.address.toString(),
+                                           QDateTime::currentDateTimeUtc())) {
+        connection->send(bannedError(*ban, 0));
+        connection->close();
+    }
     QTimer::singleShot(m_config.loginTimeoutMs, this, [this, id] {
         Session *s = m_sessions.value(id);
         if (s && s->state != SessionState::LoggedIn && !s->ended) {
@@ -213,20 +226,25 @@ void ChatServer::handleLogin(Session *session, const Message &message)
         return;
     }
 
+    if (const auto ban = m_banStore.active(ServerBan::Kind::Account, key, QDateTime::currentDateTimeUtc())) {
+        connection->send(bannedError(*ban, requestId));
+        return;
+    }
+
     const std::optional<Account> account = m_accounts.find(user);
     PasswordHash stored;
     bool creating = false;
-    if (account) {
+    const bool resetting = account && account->resetRequired;
+    if (account && !resetting) {
         stored = account->password;
     } else {
         if (password.size() < Limits::MinNewPasswordLength) {
-            connection->send(Message::error(ErrorCode::InvalidPassword,
-                                            tr("a new account needs a password of at least %1 characters")
-                                                .arg(Limits::MinNewPasswordLength),
-                                            requestId));
+            const QString why = resetting ? tr("your password was reset; choose a new one of at least %1 characters")
+                                          : tr("a new account needs a password of at least %1 characters");
+            connection->send(Message::error(ErrorCode::InvalidPassword, why.arg(Limits::MinNewPasswordLength), requestId));
             return;
         }
-        creating = true;
+        creating = !account;
         stored.salt = PasswordHasher::newSalt();
         stored.iterations = m_config.passwordIterations;
     }
@@ -240,16 +258,16 @@ void ChatServer::handleLogin(Session *session, const Message &message)
     const QString displayName = creating ? user : account->name;
     auto *watcher = new QFutureWatcher<QByteArray>(this);
     connect(watcher, &QFutureWatcher<QByteArray>::finished, this,
-            [this, watcher, sessionId, requestId, displayName, creating, stored, key] {
+            [this, watcher, sessionId, requestId, displayName, creating, resetting, stored, key] {
                 watcher->deleteLater();
                 m_loginsInProgress.remove(key);
-                finishLogin(sessionId, requestId, displayName, creating, stored, watcher->result());
+                finishLogin(sessionId, requestId, displayName, creating, resetting, stored, watcher->result());
             });
     watcher->setFuture(PasswordHasher::deriveAsync(password, stored.salt, stored.iterations));
 }
 
 void ChatServer::finishLogin(quint64 sessionId, quint64 requestId, const QString &user, bool created,
-                             const PasswordHash &stored, const QByteArray &derived)
+                             bool resetting, const PasswordHash &stored, const QByteArray &derived)
 {
     Session *session = m_sessions.value(sessionId);
     if (!session || session->ended || m_shuttingDown)
@@ -271,6 +289,14 @@ void ChatServer::finishLogin(quint64 sessionId, quint64 requestId, const QString
             return;
         }
         qCInfo(lcServer).noquote() << "registered new account" << user;
+    } else if (resetting) {
+        PasswordHash fresh = stored;
+        fresh.hash = derived;
+        if (!m_accounts.setPassword(user, fresh)) {
+            connection->send(Message::error(ErrorCode::InternalError, tr("could not store the new password"), requestId));
+            return;
+        }
+        qCInfo(lcServer).noquote() << user << "set a new password after a reset";
     } else if (!PasswordHasher::equal(derived, stored.hash)) {
         qCInfo(lcServer).noquote() << "wrong password for" << user << "from" << session->info.address.toString();
         connection->send(Message::error(ErrorCode::WrongPassword, {}, requestId));
@@ -284,7 +310,7 @@ void ChatServer::finishLogin(quint64 sessionId, quint64 requestId, const QString
     session->info.user = user;
     session->info.loggedInAt = now;
     m_online.insert(session->key, session);
-    connection->send(Message::loginOk(requestId, user, created));
+    connection->send(Message::loginOk(requestId, user, created, resetting));
     broadcast(Message::userJoined(user, now.toMSecsSinceEpoch(), session->info.transport), session);
     qCInfo(lcServer).noquote() << user << "logged in from" << session->info.address.toString() << "over"
                                << session->info.transport;
@@ -307,6 +333,8 @@ void ChatServer::handlePostLobby(Session *session, const Message &message)
     const qint64 ts = QDateTime::currentMSecsSinceEpoch();
     const quint64 msgId = m_nextMessageId++;
     const int count = broadcast(Message::lobbyMessage(session->info.user, message.text(Key::Text), ts, msgId), session);
+    ++m_totals.messagesRelayed;
+    m_totals.deliveries += quint64(count);
     session->connection->send(Message::delivered(message.requestId(), count, ts, msgId));
 }
 
@@ -326,6 +354,8 @@ void ChatServer::handlePostDm(Session *session, const Message &message)
     const qint64 ts = QDateTime::currentMSecsSinceEpoch();
     const quint64 msgId = m_nextMessageId++;
     target->connection->send(Message::dmMessage(session->info.user, target->info.user, message.text(Key::Text), ts, msgId));
+    ++m_totals.messagesRelayed;
+    ++m_totals.deliveries;
     session->connection->send(Message::delivered(requestId, 1, ts, msgId));
 }
 
@@ -387,6 +417,11 @@ void ChatServer::onDisconnected(Session *session)
 {
     endSession(session, tr("connection lost"));
     m_sessions.remove(session->info.id);
+    const Connection::Stats &finalStats = session->connection->stats();
+    m_totals.framesIn += finalStats.framesIn;
+    m_totals.framesOut += finalStats.framesOut;
+    m_totals.bytesIn += finalStats.bytesIn;
+    m_totals.bytesOut += finalStats.bytesOut;
     const quint64 id = session->info.id;
     session->connection->disconnect(this);
     session->connection->deleteLater();

@@ -4,6 +4,7 @@
 
 #include "accountstore.h"
 #include "connection.h"
+#include "banstore.h"
 #include "roomstore.h"
 
 #include <QDateTime>
@@ -52,6 +53,27 @@ struct RoomInfo {
     QStringList bans;
 };
 
+// One frame seen by the traffic tap. Carries no payload, so no password or text can leak into it.
+struct TrafficEvent {
+    enum class Direction { In, Out };
+    qint64 timeMs = 0;           // ms since the epoch
+    Direction direction = Direction::In;
+    quint64 sessionId = 0;
+    QString user;                // empty before login
+    QString peer;                // "address:port"
+    QString transport;
+    MessageType type = MessageType::Invalid;
+    int bytes = 0;
+};
+
+struct ServerStats {
+    QDateTime startedAt;
+    quint64 messagesRelayed = 0; // lobby, DM and room posts accepted
+    quint64 deliveries = 0;      // copies of those sent to recipients
+    quint64 framesIn = 0, framesOut = 0, bytesIn = 0, bytesOut = 0;
+    int sessions = 0, online = 0, accounts = 0, rooms = 0;
+};
+
 class ChatServer : public QObject
 {
     Q_OBJECT
@@ -82,6 +104,21 @@ public:
     bool unbanFromRoom(const QString &room, const QString &user, QString *error = nullptr);
     bool closeRoom(const QString &room, QString *error = nullptr);
 
+    // Server-wide administration. Durations in ms; 0 means for good.
+    bool setListening(bool listening, QString *error = nullptr);
+    void announce(const QString &text);
+    bool disconnectUser(const QString &user, const QString &reason, QString *error = nullptr);
+    bool banAccount(const QString &user, qint64 durationMs, const QString &reason, QString *error = nullptr);
+    bool banAddress(const QHostAddress &address, qint64 durationMs, const QString &reason, QString *error = nullptr);
+    bool liftBan(ServerBan::Kind kind, const QString &target);
+    QList<ServerBan> bans() const;
+    bool deleteAccount(const QString &user, QString *error = nullptr);
+    bool requirePasswordReset(const QString &user, QString *error = nullptr);
+    ServerStats stats() const;
+    // Turns the per-frame traffic tap on or off for every connection, present and future.
+    void setTrafficObserved(bool observed);
+    bool isTrafficObserved() const { return m_trafficObserved; }
+
     // The name rooms show for actions taken by the administrator.
     static QString administratorName() { return QStringLiteral("server"); }
 
@@ -93,6 +130,9 @@ signals:
     void roomCreated(const QString &room);
     void roomClosed(const QString &room);
     void roomMembersChanged(const QString &room);
+    void listeningChanged(bool listening);
+    void bansChanged();
+    void trafficObserved(const Confab::TrafficEvent &event);
     void stopped();
 
 private:
@@ -108,7 +148,7 @@ private:
 
     void handleHello(Session *session, const Message &message);
     void handleLogin(Session *session, const Message &message);
-    void finishLogin(quint64 sessionId, quint64 requestId, const QString &user, bool created,
+    void finishLogin(quint64 sessionId, quint64 requestId, const QString &user, bool created, bool resetting,
                      const PasswordHash &stored, const QByteArray &derived);
     void handlePostLobby(Session *session, const Message &message);
     void handlePostDm(Session *session, const Message &message);
@@ -137,6 +177,9 @@ private:
     bool banUser(Room *room, const QString &user, const QString &by, const QString &reason, QString *error);
     void destroyRoom(Room *room, const QString &by);
     void leaveAllRooms(Session *session, const QString &reason);
+    void tapTraffic(Session *session);
+    void endSessionByAdministrator(Session *session, const QString &reason, qint64 retryAfterMs);
+    Message bannedError(const ServerBan &ban, quint64 re) const;
     int roomBroadcast(const Room *room, const Message &message, const Session *except);
     Room *findRoom(const QString &name) const;
     static QStringList memberNames(const QList<Session *> &members);
@@ -155,9 +198,15 @@ private:
     QHash<QString, quint64> m_loginsInProgress;    // canonical name → session id hashing a password
     QHash<QString, Room *> m_rooms;                // by canonical name
     RoomStore m_roomStore;
+    BanStore m_banStore;
+    ServerStats m_totals;                          // counters, plus frames/bytes of closed connections
+    bool m_trafficObserved = false;
+    quint16 m_lastPort = 0;
     quint64 m_nextSessionId = 1;
     quint64 m_nextMessageId = 1;
     bool m_shuttingDown = false;
 };
 
 } // namespace Confab
+
+Q_DECLARE_METATYPE(Confab::TrafficEvent)

@@ -201,6 +201,8 @@ void ChatServer::handlePostRoom(Session *session, const Message &message)
     const qint64 ts = QDateTime::currentMSecsSinceEpoch();
     const quint64 msgId = m_nextMessageId++;
     const int count = roomBroadcast(room, Message::roomMessage(room->name, session->info.user, message.text(Key::Text), ts, msgId), session);
+    ++m_totals.messagesRelayed;
+    m_totals.deliveries += quint64(count);
     session->connection->send(Message::delivered(message.requestId(), count, ts, msgId));
 }
 
