@@ -1,0 +1,103 @@
+// confab-cli: a line-oriented terminal client on top of ClientSession.
+//
+// Each stdin line is a command (CommandParser) or a lobby message; every event is printed as one
+// line "[HH:mm:ss] ..." on stdout. stdin is watched by a QSocketNotifier and read only when it is
+// readable, so the event loop never waits on it (works for terminals, pipes and files alike).
+// At EOF (or /quit) the runner waits until every request it sent is answered, then says Quit.
+#pragma once
+
+#include "clientsession.h"
+#include "commandparser.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+QT_BEGIN_NAMESPACE
+class QSocketNotifier;
+QT_END_NAMESPACE
+
+namespace Confab {
+
+Q_DECLARE_LOGGING_CATEGORY(lcCli)
+
+struct CliOptions {
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 65432;
+    QString user;
+    QString password;
+    bool verbose = false;
+};
+
+class CliRunner : public QObject
+{
+    Q_OBJECT
+public:
+    enum ExitCode {
+        ExitOk = 0,             // /quit, or EOF after every confirmation arrived
+        ExitLoginFailed = 1,
+        ExitConnectionLost = 2, // could not connect, connection lost, server shut down
+        ExitUsage = 3,
+    };
+    Q_ENUM(ExitCode)
+
+    // Call first in main(): reopens any of stdin/stdout/stderr that is closed onto /dev/null.
+    static void ensureStandardStreams();
+
+    // Reads the command line, the password (--password-file, CONFAB_PASSWORD, or a prompt without
+    // echo on the terminal) and, when missing, the user name (prompt). Returns false when the
+    // program should end now with *exitCode (after --help, --version or a usage error, which it
+    // has printed).
+    static bool parseArguments(const QStringList &arguments, CliOptions *options, int *exitCode);
+
+    explicit CliRunner(CliOptions options, QObject *parent = nullptr);
+    ~CliRunner() override;
+
+    void start();
+    ClientSession *session() { return &m_session; }
+
+signals:
+    void finished(int exitCode);
+
+private:
+    enum class RequestKind { Lobby, Direct };
+    struct Request {
+        RequestKind kind = RequestKind::Lobby;
+        QString target;
+        QString text;
+    };
+
+    void print(const QString &text, const QDateTime &time = QDateTime::currentDateTime());
+    void printPlain(const QString &text);
+
+    void startReadingInput();
+    void stopReadingInput();
+    void onInputReadable();
+    void handleLine(const QString &line);
+    void onInputEnded();
+    void maybeLeave();
+
+    void onLoggedIn(const QString &user, bool created);
+    void onLoginFailed(ErrorCode code, const QString &message);
+    void onDelivered(quint64 requestId, int count, const QDateTime &timestamp);
+    void onRequestFailed(quint64 requestId, ErrorCode code, const QString &message);
+    void onStateChanged(ClientSession::State state);
+
+    CliOptions m_options;
+    ClientSession m_session;
+    CommandParser m_parser;
+    QSocketNotifier *m_input = nullptr;
+    QByteArray m_inputBuffer;
+    QHash<quint64, Request> m_requests;
+    bool m_inputEnded = false;
+    bool m_quitRequested = false;
+    bool m_leaving = false;
+    bool m_finished = false;
+    bool m_shutdownAnnounced = false;
+    QString m_quitReason;
+    int m_exitCode = ExitConnectionLost;
+    QTimer m_drainTimer;
+};
+
+} // namespace Confab
