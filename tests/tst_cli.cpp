@@ -115,6 +115,8 @@ private slots:
     void wrongPasswordExitsWithOne();
     void serverShutdownExitsWithTwo();
     void connectionRefusedExitsWithTwo();
+    void seedRoomSpellings();
+    void ownerKicksEveryoneWithSeedKick();
     void usageErrorsExitWithThree_data();
     void usageErrorsExitWithThree();
 
@@ -174,13 +176,13 @@ void tst_Cli::pipedInputPrintsEveryConfirmation()
     QCOMPARE(cli.waitForExit(LoginTimeoutMs), 0);
 
     const QStringList lines = cli.lines();
-    QVERIFY2(lines.contains(QStringLiteral("* logged in to Confab as bob (new account)")), qPrintable(cli.output()));
-    QVERIFY2(lines.contains(QStringLiteral("* delivered to 1")), qPrintable(cli.output()));
-    QVERIFY2(lines.contains(QStringLiteral("-> alice: hi alice")), qPrintable(cli.output()));
-    QVERIFY2(lines.contains(QStringLiteral("! no such user: carol")), qPrintable(cli.output()));
-    QVERIFY2(lines.filter(QRegularExpression(QStringLiteral("^! unknown command /bogus"))).size() == 1,
+    QVERIFY2(lines.contains(QStringLiteral("[server] * logged in to Confab as bob (new account)")), qPrintable(cli.output()));
+    QVERIFY2(lines.contains(QStringLiteral("[lobby] * delivered to 1")), qPrintable(cli.output()));
+    QVERIFY2(lines.contains(QStringLiteral("[@alice] -> alice: hi alice")), qPrintable(cli.output()));
+    QVERIFY2(lines.contains(QStringLiteral("[@carol] ! no such user: carol")), qPrintable(cli.output()));
+    QVERIFY2(lines.filter(QRegularExpression(QStringLiteral("^\\[lobby\\] ! unknown command /bogus"))).size() == 1,
              qPrintable(cli.output()));
-    QVERIFY2(lines.filter(QRegularExpression(QStringLiteral("^\\* online \\(2\\): "))).size() == 2, // login + $userlist
+    QVERIFY2(lines.filter(QRegularExpression(QStringLiteral("^\\[server\\] \\* online \\(2\\): "))).size() == 2, // login + $userlist
              qPrintable(cli.output()));
     // Every line but the help-less ones carries a time stamp.
     for (const QString &raw : cli.rawStdout().split(u'\n', Qt::SkipEmptyParts))
@@ -198,16 +200,16 @@ void tst_Cli::pipedInputPrintsEveryConfirmation()
 void tst_Cli::incomingEventsArePrinted()
 {
     Cli cli(args(QStringLiteral("bob")), Password);
-    QVERIFY2(cli.waitForLine(QStringLiteral("* online (1): bob"), LoginTimeoutMs), qPrintable(cli.output()));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[server] * online (1): bob"), LoginTimeoutMs), qPrintable(cli.output()));
 
     auto alice = loggedIn(QStringLiteral("alice"));
     QVERIFY(alice);
-    QVERIFY2(cli.waitForLine(QStringLiteral("* alice joined")), qPrintable(cli.output()));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[lobby] * alice joined")), qPrintable(cli.output()));
 
     alice->sendLobbyMessage(QStringLiteral("hi bob\nsecond line \x1b[31mred"));
-    QVERIFY2(cli.waitForLine(QStringLiteral("<alice> hi bob↵second line \uFFFD[31mred")), qPrintable(cli.output()));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[lobby] <alice> hi bob↵second line \uFFFD[31mred")), qPrintable(cli.output()));
     alice->sendDirectMessage(QStringLiteral("bob"), QStringLiteral("psst"));
-    QVERIFY2(cli.waitForLine(QStringLiteral("<- alice (DM): psst")), qPrintable(cli.output()));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[@alice] <- alice (DM): psst")), qPrintable(cli.output()));
 
     cli.write(QStringLiteral("/help\n"));
     QVERIFY2(QTest::qWaitFor([&] { return cli.rawStdout().contains(QLatin1String("/msg <user> <text>")); }, EventTimeoutMs),
@@ -236,7 +238,7 @@ void tst_Cli::endOfInputWaitsForPendingConfirmations()
     cli.write(input);
     cli.closeInput(); // EOF long before the confirmations can have arrived
     QCOMPARE(cli.waitForExit(LoginTimeoutMs), 0);
-    QCOMPARE(cli.lines().count(QStringLiteral("* delivered to 1")), count);
+    QCOMPARE(cli.lines().count(QStringLiteral("[lobby] * delivered to 1")), count);
     QTRY_COMPARE_WITH_TIMEOUT(lobby.count(), count, EventTimeoutMs);
     QCOMPARE(lobby.last().at(1).toString(), QStringLiteral("message %1").arg(count - 1));
 }
@@ -253,14 +255,14 @@ void tst_Cli::passwordFromFile()
         Cli first(args(QStringLiteral("dora")) << QStringLiteral("--password-file") << file.fileName(), QString());
         first.closeInput();
         QCOMPARE(first.waitForExit(LoginTimeoutMs), 0);
-        QVERIFY2(first.hasLine(QStringLiteral("* logged in to Confab as dora (new account)")), qPrintable(first.output()));
+        QVERIFY2(first.hasLine(QStringLiteral("[server] * logged in to Confab as dora (new account)")), qPrintable(first.output()));
     }
     // The file wins over the environment.
     Cli second(args(QStringLiteral("dora")) << QStringLiteral("--password-file") << file.fileName(),
                QStringLiteral("not the password"));
     second.closeInput();
     QCOMPARE(second.waitForExit(LoginTimeoutMs), 0);
-    QVERIFY2(second.hasLine(QStringLiteral("* logged in to Confab as dora")), qPrintable(second.output()));
+    QVERIFY2(second.hasLine(QStringLiteral("[server] * logged in to Confab as dora")), qPrintable(second.output()));
 }
 
 void tst_Cli::wrongPasswordExitsWithOne()
@@ -273,16 +275,16 @@ void tst_Cli::wrongPasswordExitsWithOne()
     }
     Cli cli(args(QStringLiteral("alice")), QStringLiteral("guessing"));
     QCOMPARE(cli.waitForExit(LoginTimeoutMs), 1);
-    QVERIFY2(cli.hasLine(QStringLiteral("! login failed: wrong password")), qPrintable(cli.output()));
+    QVERIFY2(cli.hasLine(QStringLiteral("[server] ! login failed: wrong password")), qPrintable(cli.output()));
 }
 
 void tst_Cli::serverShutdownExitsWithTwo()
 {
     Cli cli(args(QStringLiteral("bob")), Password);
-    QVERIFY2(cli.waitForLine(QStringLiteral("* online (1): bob"), LoginTimeoutMs), qPrintable(cli.output()));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[server] * online (1): bob"), LoginTimeoutMs), qPrintable(cli.output()));
     m_server->server->shutdown(QStringLiteral("maintenance"));
     QCOMPARE(cli.waitForExit(), 2);
-    QVERIFY2(cli.hasLine(QStringLiteral("! the server is shutting down: maintenance")), qPrintable(cli.output()));
+    QVERIFY2(cli.hasLine(QStringLiteral("[server] ! the server is shutting down: maintenance")), qPrintable(cli.output()));
 }
 
 void tst_Cli::connectionRefusedExitsWithTwo()
@@ -294,7 +296,7 @@ void tst_Cli::connectionRefusedExitsWithTwo()
 
     Cli cli({QStringLiteral("--port"), port, QStringLiteral("--user"), QStringLiteral("bob")}, Password);
     QCOMPARE(cli.waitForExit(), 2);
-    QVERIFY2(cli.lines().filter(QRegularExpression(QStringLiteral("^! could not connect to 127\\.0\\.0\\.1:%1").arg(port))).size() == 1,
+    QVERIFY2(cli.lines().filter(QRegularExpression(QStringLiteral("^\\[server\\] ! could not connect to 127\\.0\\.0\\.1:%1").arg(port))).size() == 1,
              qPrintable(cli.output()));
 }
 
@@ -322,6 +324,82 @@ void tst_Cli::usageErrorsExitWithThree()
     QCOMPARE(cli.waitForExit(), 3);
     QVERIFY2(cli.output().contains(QLatin1String("confab-cli: ")), qPrintable(cli.output()));
     QCOMPARE(m_server->server->connectionCount(), 0);
+}
+
+void tst_Cli::seedRoomSpellings()
+{
+    auto alice = loggedIn(QStringLiteral("alice"));
+    QVERIFY(alice);
+    QSignalSpy joined(alice.get(), &ClientSession::roomJoined);
+    alice->createRoom(QStringLiteral("games"), QStringLiteral("board games"));
+    QVERIFY(joined.wait(EventTimeoutMs));
+    QSignalSpy roomText(alice.get(), &ClientSession::roomMessageReceived);
+    QSignalSpy lobbyText(alice.get(), &ClientSession::lobbyMessageReceived);
+    QSignalSpy memberLeft(alice.get(), &ClientSession::memberLeft);
+
+    // Seed 001's spellings, piped: each line right after $roomjoin already goes to the room.
+    Cli cli(args(QStringLiteral("bob")), QStringLiteral("secret1"));
+    cli.write(QStringLiteral("$roomjoin #games\nhello games\n$roomlist\n$userlist\n/members\n"
+                             "$roomleave\nback in the lobby\n$roomjoin nowhere\nstill lobby\n:q\n"));
+    cli.closeInput();
+    QCOMPARE(cli.waitForExit(LoginTimeoutMs), 0);
+    const QStringList lines = cli.lines();
+    for (const QString &expected : {QStringLiteral("[#games] * you joined (members: alice, bob)"),
+                                    QStringLiteral("[#games] * topic: board games"),
+                                    QStringLiteral("[#games] * delivered to 1"),
+                                    QStringLiteral("[server] * #games (joined) — 2 member(s), owner alice: board games"),
+                                    QStringLiteral("[#games] * members (2): alice, bob; owner alice"),
+                                    QStringLiteral("[#games] * you left"),
+                                    QStringLiteral("[lobby] * delivered to 1"),
+                                    QStringLiteral("[#nowhere] ! no such room: nowhere"),
+                                    QStringLiteral("[#nowhere] ! not sent: still lobby (no such room: nowhere)"),
+                                    QStringLiteral("[lobby] * plain lines now go to the lobby")}) {
+        QVERIFY2(lines.contains(expected), qPrintable(expected + QStringLiteral("\n---\n") + cli.output()));
+    }
+    QVERIFY2(lines.filter(QRegularExpression(QStringLiteral("^\\[server\\] \\* online \\(2\\)"))).size() == 2, qPrintable(cli.output()));
+    QCOMPARE(roomText.count(), 1);
+    QCOMPARE(roomText.at(0).at(2).toString(), QStringLiteral("hello games"));
+    QCOMPARE(memberLeft.count(), 1);
+    // A line typed after a refused join is never sent anywhere else.
+    QTRY_COMPARE(lobbyText.count(), 1);
+    QCOMPARE(lobbyText.at(0).at(1).toString(), QStringLiteral("back in the lobby"));
+    QCOMPARE(lines.filter(QStringLiteral("no such room")).size(), 2); // the join, and the line meant for it
+}
+
+void tst_Cli::ownerKicksEveryoneWithSeedKick()
+{
+    auto alice = loggedIn(QStringLiteral("alice"));
+    auto carol = loggedIn(QStringLiteral("carol"));
+    QVERIFY(alice && carol);
+    Cli cli(args(QStringLiteral("bob")), QStringLiteral("secret1"));
+    cli.write(QStringLiteral("$roomcreate den\n/topic cozy corner\n"));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[#den] * you created #den and joined it"), LoginTimeoutMs), qPrintable(cli.output()));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[#den] * topic set")), qPrintable(cli.output()));
+
+    QSignalSpy aliceKicked(alice.get(), &ClientSession::kickedFromRoom);
+    QSignalSpy carolKicked(carol.get(), &ClientSession::kickedFromRoom);
+    alice->joinRoom(QStringLiteral("den"));
+    carol->joinRoom(QStringLiteral("den"));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[#den] * carol joined the room")), qPrintable(cli.output()));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[#den] * alice joined the room")), qPrintable(cli.output()));
+    cli.write(QStringLiteral("$kick\n"));
+    QVERIFY(aliceKicked.wait(EventTimeoutMs) || aliceKicked.count() == 1);
+    QTRY_COMPARE(carolKicked.count(), 1);
+    QCOMPARE(aliceKicked.at(0).at(1).toString(), QStringLiteral("bob"));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[#den] * kicked everyone: 2 member(s)")), qPrintable(cli.output()));
+
+    // Kick one with a reason, ban, and the refused rejoin.
+    alice->joinRoom(QStringLiteral("den"));
+    QVERIFY2(cli.waitForLine(QStringLiteral("[#den] * alice joined the room")), qPrintable(cli.output()));
+    cli.write(QStringLiteral("/ban alice too loud\n"));
+    QTRY_COMPARE(aliceKicked.count(), 2);
+    QCOMPARE(aliceKicked.at(1).at(2).toString(), QStringLiteral("banned: too loud"));
+    QSignalSpy refused(alice.get(), &ClientSession::requestFailed);
+    alice->joinRoom(QStringLiteral("den"));
+    QVERIFY(refused.wait(EventTimeoutMs));
+    QCOMPARE(refused.at(0).at(1).value<ErrorCode>(), ErrorCode::BannedFromRoom);
+    cli.write(QStringLiteral(":q\n"));
+    QCOMPARE(cli.waitForExit(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)

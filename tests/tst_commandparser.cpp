@@ -72,6 +72,29 @@ void tst_CommandParser::parse_data()
     QTest::newRow(":q (seed 001)") << ":q" << K::Quit << none;
     QTest::newRow(":Q") << ":Q" << K::Quit << none;
     QTest::newRow(":q reason") << ":q bye" << K::Quit << QStringList{"bye"};
+    // Rooms: Confab's own names and every seed 001 spelling.
+    QTest::newRow("$roomcreate (seed 001)") << "$roomcreate games" << K::CreateRoom << QStringList{"games"};
+    QTest::newRow("/create with topic") << "/create games board games only" << K::CreateRoom
+                                        << QStringList{"games", "board games only"};
+    QTest::newRow("$roomjoin (seed 001)") << "$roomjoin games" << K::JoinRoom << QStringList{"games"};
+    QTest::newRow("/join #room") << "/join #games" << K::JoinRoom << QStringList{"#games"};
+    QTest::newRow("/j") << "/j games" << K::JoinRoom << QStringList{"games"};
+    QTest::newRow("$roomleave (seed 001)") << "$roomleave" << K::LeaveRoom << none;
+    QTest::newRow("/leave room") << "/leave games" << K::LeaveRoom << QStringList{"games"};
+    QTest::newRow("/part") << "/part" << K::LeaveRoom << none;
+    QTest::newRow("$roomlist (seed 001)") << "$roomlist" << K::ListRooms << none;
+    QTest::newRow("/rooms") << "/rooms" << K::ListRooms << none;
+    QTest::newRow("/members") << "/members games" << K::ListMembers << QStringList{"games"};
+    QTest::newRow("/go lobby") << "/go lobby" << K::SwitchConversation << QStringList{"lobby"};
+    QTest::newRow("/go @bob") << "/go @bob" << K::SwitchConversation << QStringList{"@bob"};
+    QTest::newRow("/topic text") << "/topic release on Friday" << K::SetTopic << QStringList{"release on Friday"};
+    QTest::newRow("/topic alone") << "/topic" << K::SetTopic << none;
+    QTest::newRow("$kick (seed 001): everyone") << "$kick" << K::Kick << none;
+    QTest::newRow("/kick user") << "/kick bob" << K::Kick << QStringList{"bob"};
+    QTest::newRow("/kick user reason") << "/kick bob stop spamming" << K::Kick << QStringList{"bob", "stop spamming"};
+    QTest::newRow("/ban user reason") << "/ban bob rude" << K::Ban << QStringList{"bob", "rude"};
+    QTest::newRow("/unban") << "/unban bob" << K::Unban << QStringList{"bob"};
+    QTest::newRow("/close") << "/close" << K::CloseRoom << none;
     // Help.
     QTest::newRow("/help") << "/help" << K::Help << none;
     QTest::newRow("/help topic") << "/help msg" << K::Help << QStringList{"msg"};
@@ -80,7 +103,10 @@ void tst_CommandParser::parse_data()
     // Errors: nothing is sent.
     QTest::newRow("unknown /command") << "/bogus" << K::Invalid << none;
     QTest::newRow("unknown $command") << "$HOME is here" << K::Invalid << none;
-    QTest::newRow("rooms are not there yet") << "$roomjoin lobby" << K::Invalid << none;
+    QTest::newRow("$roomjoin without a room") << "$roomjoin" << K::Invalid << none;
+    QTest::newRow("$roomjoin with two rooms") << "$roomjoin a b" << K::Invalid << none;
+    QTest::newRow("/ban without a user") << "/ban" << K::Invalid << none;
+    QTest::newRow("$roomlist with argument") << "$roomlist x" << K::Invalid << none;
     QTest::newRow("/list with argument") << "/list everyone" << K::Invalid << none;
     QTest::newRow("/msg without text") << "/msg bob" << K::Invalid << none;
     QTest::newRow("/msg without anything") << "/msg" << K::Invalid << none;
@@ -127,7 +153,8 @@ void tst_CommandParser::findIgnoresPrefixAndCase_data()
     QTest::newRow("alias with other prefix") << "$dm" << "/msg";
     QTest::newRow("literal") << ":q" << "/quit";
     QTest::newRow("literal with prefix is not it") << "/:q" << "";
-    QTest::newRow("unknown") << "/roomjoin" << "";
+    QTest::newRow("unknown") << "/roomjump" << "";
+    QTest::newRow("room seed spelling") << "/roomjoin" << "/join";
     QTest::newRow("empty") << "" << "";
 }
 
@@ -194,23 +221,27 @@ void tst_CommandParser::helpForOneCommand()
 
 void tst_CommandParser::newRowIsEnoughForANewCommand()
 {
-    // The shape later issues use for rooms: one row, and every spelling and usage error follows.
+    // One row, and every spelling, usage error and help line follows.
     QList<CommandSpec> table = CommandParser::defaultCommands();
-    table.append({Command::Kind::ListUsers, {QStringLiteral("/join"), QStringLiteral("$roomjoin")},
-                  CommandSpec::Args::Word, "<room>", "Join a room"});
+    table.append({Command::Kind::ListUsers, {QStringLiteral("/wave"), QStringLiteral("$hello")},
+                  CommandSpec::Args::Word, "<user>", "Wave at someone"});
     CommandParser parser(table);
 
-    const Command seed = parser.parse(QStringLiteral("$roomjoin games"));
+    const Command seed = parser.parse(QStringLiteral("$hello bob"));
     QCOMPARE(seed.kind, Command::Kind::ListUsers);
-    QCOMPARE(seed.name, QStringLiteral("join"));
-    QCOMPARE(seed.args, QStringList{QStringLiteral("games")});
-    QCOMPARE(parser.parse(QStringLiteral("/JOIN games")).args, QStringList{QStringLiteral("games")});
+    QCOMPARE(seed.name, QStringLiteral("wave"));
+    QCOMPARE(seed.args, QStringList{QStringLiteral("bob")});
+    QCOMPARE(parser.parse(QStringLiteral("/WAVE bob")).args, QStringList{QStringLiteral("bob")});
 
-    const Command bad = parser.parse(QStringLiteral("/join"));
+    const Command bad = parser.parse(QStringLiteral("/wave"));
     QCOMPARE(bad.kind, Command::Kind::Invalid);
-    QVERIFY2(bad.error.contains(QLatin1String("/join <room>")), qPrintable(bad.error));
-    QVERIFY(parser.parse(QStringLiteral("/join a b")).kind == Command::Kind::Invalid);
-    QVERIFY(parser.helpText().contains(QLatin1String("$roomjoin")));
+    QVERIFY2(bad.error.contains(QLatin1String("/wave <user>")), qPrintable(bad.error));
+    QVERIFY(parser.parse(QStringLiteral("/wave a b")).kind == Command::Kind::Invalid);
+    QVERIFY(parser.helpText().contains(QLatin1String("$hello")));
+    // And the real room rows appear in the default help, with their seed spellings.
+    const QString help = CommandParser().helpText();
+    for (const char *spelling : {"$roomcreate", "$roomjoin", "$roomleave", "$roomlist", "$userlist"})
+        QVERIFY2(help.contains(QLatin1String(spelling)), spelling);
 }
 
 QTEST_GUILESS_MAIN(tst_CommandParser)

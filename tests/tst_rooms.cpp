@@ -51,6 +51,7 @@ private slots:
     void roomsOwnersTopicsAndBansPersist();
     void closeRoom();
     void administratorKickAndBan();
+    void everyoneHearsOfRoomChanges();
 
 private:
     std::unique_ptr<TestServer> ts;
@@ -316,6 +317,26 @@ void tst_Rooms::administratorKickAndBan()
     QVERIFY(!ts->server->closeRoom(QStringLiteral("nowhere"), &error));
     QVERIFY(ts->server->unbanFromRoom(QStringLiteral("dev"), QStringLiteral("bob")));
     QCOMPARE(request(*bob, Message::joinRoom(2, QStringLiteral("dev")))->type(), MessageType::RoomJoined);
+}
+
+void tst_Rooms::everyoneHearsOfRoomChanges()
+{
+    // Carol is in no room, yet her room list stays current: creation, member counts, topic, closing.
+    auto created = carol->expect(MessageType::RoomUpdated);
+    QCOMPARE(created->text(Key::Room), QStringLiteral("Dev"));
+    QCOMPARE(created->integer(Key::Members), 1);
+    QCOMPARE(created->text(Key::Owner), QStringLiteral("alice"));
+    request(*bob, Message::joinRoom(1, QStringLiteral("dev")));
+    request(*alice, Message::setTopic(2, QStringLiteral("dev"), QStringLiteral("new topic")));
+    // Both changes fall in one coalescing interval or two; the last word has both.
+    std::optional<Message> latest;
+    while (auto m = carol->expect(MessageType::RoomUpdated, 500))
+        latest = m;
+    QVERIFY(latest);
+    QCOMPARE(latest->integer(Key::Members), 2);
+    QCOMPARE(latest->text(Key::Topic), QStringLiteral("new topic"));
+    request(*alice, Message::closeRoom(3, QStringLiteral("dev")));
+    QCOMPARE(carol->expect(MessageType::RoomClosed)->text(Key::Room), QStringLiteral("Dev"));
 }
 
 QTEST_GUILESS_MAIN(tst_Rooms)

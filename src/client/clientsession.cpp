@@ -301,7 +301,16 @@ void ClientSession::onMessage(const Message &message)
     case MessageType::Notice:
         emit noticeReceived(message.text(Key::Text), timestampOf(message, Key::Ts));
         return;
+    case MessageType::SessionEnded: {
+        const QString reason = message.text(Key::Reason);
+        m_endReason = reason.isEmpty() ? tr("the server's administrator ended the session")
+                                       : tr("the server's administrator ended the session: %1").arg(reason);
+        emit sessionEnded(reason, message.text(Key::By));
+        return;
+    }
     default:
+        if (dispatchRoomMessage(message))
+            return;
         qCWarning(lcClient) << "ignoring unexpected" << messageTypeName(message.type()) << "from the server";
         return;
     }
@@ -470,6 +479,7 @@ void ClientSession::onDisconnected()
             emit errorOccurred(Error::ConnectFailed, ErrorCode::None, reason);
     }
     m_established = false;
+    m_joinedRooms.clear();
     setState(State::Disconnected);
 }
 

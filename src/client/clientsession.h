@@ -45,6 +45,28 @@ struct OnlineUser {
     bool operator!=(const OnlineUser &other) const { return !(*this == other); }
 };
 
+// A room as the room list shows it.
+struct RoomSummary {
+    QString name;
+    QString topic;
+    QString owner;
+    int memberCount = 0;
+    bool joined = false; // this session is in it
+    bool operator==(const RoomSummary &o) const
+    {
+        return name == o.name && topic == o.topic && owner == o.owner && memberCount == o.memberCount && joined == o.joined;
+    }
+    bool operator!=(const RoomSummary &o) const { return !(*this == o); }
+};
+
+// A room this session has just joined.
+struct JoinedRoom {
+    QString name;
+    QString topic;
+    QString owner;
+    QStringList members;
+};
+
 class ClientSession : public QObject
 {
     Q_OBJECT
@@ -115,6 +137,27 @@ public:
     quint64 sendDirectMessage(const QString &user, const QString &text);
     quint64 requestUserList();
 
+    // Rooms. A leading '#' on a room name is dropped. Each returns a request id answered once:
+    // by roomJoined / roomLeft / roomListReceived / memberListReceived / delivered /
+    // requestSucceeded, or by requestFailed.
+    quint64 createRoom(const QString &room, const QString &topic = {});
+    quint64 joinRoom(const QString &room);
+    quint64 leaveRoom(const QString &room);
+    quint64 requestRoomList();
+    quint64 requestMemberList(const QString &room);
+    quint64 sendRoomMessage(const QString &room, const QString &text);
+    quint64 setRoomTopic(const QString &room, const QString &topic);
+    // An empty user kicks every member but the owner (seed 001's $kick).
+    quint64 kickFromRoom(const QString &room, const QString &user = {}, const QString &reason = {});
+    quint64 banFromRoom(const QString &room, const QString &user, const QString &reason = {});
+    quint64 unbanFromRoom(const QString &room, const QString &user);
+    quint64 closeRoom(const QString &room);
+    // The rooms this session is in, as the server spells them, in joining order.
+    QStringList joinedRooms() const { return m_joinedRooms; }
+    bool isInRoom(const QString &room) const;
+    // "#dev" → "dev"
+    static QString roomName(const QString &input);
+
     // A readable (translated) sentence for a server error code.
     static QString describeError(ErrorCode code);
 
@@ -135,7 +178,28 @@ signals:
     void userJoined(const Confab::OnlineUser &user);
     void userLeft(const QString &user, const QString &reason);
 
+    // Rooms
+    void roomJoined(const Confab::JoinedRoom &room, bool created);
+    void roomLeft(const QString &room, const QString &reason);
+    void kickedFromRoom(const QString &room, const QString &by, const QString &reason);
+    // A room this session was in was closed (by its owner or the administrator).
+    void roomClosed(const QString &room, const QString &by);
+    // For room lists: a room was created or changed, or removed, anywhere on the server.
+    void roomUpdated(const Confab::RoomSummary &room);
+    void roomRemoved(const QString &room);
+    void roomListReceived(const QList<Confab::RoomSummary> &rooms);
+    void memberListReceived(const QString &room, const QString &owner, const QStringList &members);
+    void roomMessageReceived(const QString &room, const QString &from, const QString &text, const QDateTime &timestamp);
+    void memberJoined(const QString &room, const QString &user);
+    void memberLeft(const QString &room, const QString &user, const QString &reason);
+    void memberKicked(const QString &room, const QString &user, const QString &by, const QString &reason);
+    void topicChanged(const QString &room, const QString &topic, const QString &by);
+    // A request with nothing else to report succeeded (topic, kick: count removed, ban, unban, close).
+    void requestSucceeded(quint64 requestId, int count);
+
     void serverShutdown(const QString &reason);
+    // The server's administrator ended this session; the connection closes next.
+    void sessionEnded(const QString &reason, const QString &by);
     void noticeReceived(const QString &text, const QDateTime &timestamp);
 
     // code is the server's for Error::ServerError, ErrorCode::None otherwise.
@@ -168,6 +232,11 @@ private:
     void handleUserList(const Message &message);
 
     void sendLogin();
+    // Sends a room request after the common checks; returns the id (or a refused one).
+    quint64 sendRoomRequest(const Message &message);
+    quint64 sendRequest(Message message, MessageType kind);
+    bool dispatchRoomMessage(const Message &message);
+    bool forgetRoom(const QString &room);
     void failAllPending(const QString &message);
     void dropConnection(const QString &reason);
 
@@ -188,6 +257,7 @@ private:
     quint64 m_nextRequestId = 1;
     quint64 m_loginRequestId = 0;
     QHash<quint64, MessageType> m_pending; // request id → what was asked
+    QStringList m_joinedRooms;
     QString m_endReason;  // why the connection is ending, when we learnt it before it ended
     bool m_established = false;  // the transport came up (so an unasked end is a "lost" connection)
     bool m_endReported = false;  // errorOccurred() already told why the connection attempt failed

@@ -76,6 +76,41 @@ QList<CommandSpec> CommandParser::defaultCommands()
          QT_TRANSLATE_NOOP("Confab::CommandParser", "<text>"),
          QT_TRANSLATE_NOOP("Confab::CommandParser",
                            "Send text as typed, even if it starts with / or $ (or type //text)")},
+        {K::ListRooms, {QStringLiteral("/rooms"), QStringLiteral("$roomlist")}, A::None,
+         "",
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "List every room with its topic and member count")},
+        {K::CreateRoom, {QStringLiteral("/create"), QStringLiteral("$roomcreate")}, A::WordAndOptionalText,
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "<room> [topic]"),
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "Create a room (you own it) and join it")},
+        {K::JoinRoom, {QStringLiteral("/join"), QStringLiteral("/j"), QStringLiteral("$roomjoin")}, A::Word,
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "<room>"),
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "Join a room; it becomes the current conversation")},
+        {K::LeaveRoom, {QStringLiteral("/leave"), QStringLiteral("/part"), QStringLiteral("$roomleave")},
+         A::OptionalWord,
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "[room]"),
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "Leave a room (default: the current one)")},
+        {K::ListMembers, {QStringLiteral("/members"), QStringLiteral("/names")}, A::OptionalWord,
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "[room]"),
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "List a room's members (default: the current room)")},
+        {K::SwitchConversation, {QStringLiteral("/go"), QStringLiteral("/switch")}, A::OptionalWord,
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "[lobby | #room | @user]"),
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "Choose where plain lines go (or show the current choice)")},
+        {K::SetTopic, {QStringLiteral("/topic")}, A::OptionalText,
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "[text]"),
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "Show, or as owner set, the current room's topic")},
+        {K::Kick, {QStringLiteral("/kick")}, A::OptionalWordAndText,
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "[user [reason]]"),
+         QT_TRANSLATE_NOOP("Confab::CommandParser",
+                           "As owner, remove one member from the current room, or everyone but you without a user ($kick)")},
+        {K::Ban, {QStringLiteral("/ban")}, A::WordAndOptionalText,
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "<user> [reason]"),
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "As owner, ban a user from the current room")},
+        {K::Unban, {QStringLiteral("/unban")}, A::Word,
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "<user>"),
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "As owner, lift a user's ban from the current room")},
+        {K::CloseRoom, {QStringLiteral("/close")}, A::OptionalWord,
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "[room]"),
+         QT_TRANSLATE_NOOP("Confab::CommandParser", "As owner, close a room for good (default: the current one)")},
         {K::Quit, {QStringLiteral("/quit"), QStringLiteral("/exit"), QStringLiteral(":q")}, A::OptionalText,
          QT_TRANSLATE_NOOP("Confab::CommandParser", "[reason]"),
          QT_TRANSLATE_NOOP("Confab::CommandParser", "Leave the chat")},
@@ -182,6 +217,14 @@ Command CommandParser::makeCommand(const CommandSpec &spec, const QString &rest)
         ok = !word.isEmpty() && !text.isEmpty();
         command.args = QStringList{word, text};
         break;
+    case CommandSpec::Args::WordAndOptionalText:
+        ok = !word.isEmpty();
+        command.args = text.isEmpty() ? QStringList{word} : QStringList{word, text};
+        break;
+    case CommandSpec::Args::OptionalWordAndText:
+        if (!word.isEmpty())
+            command.args = text.isEmpty() ? QStringList{word} : QStringList{word, text};
+        break;
     }
     if (!ok) {
         command.kind = Command::Kind::Invalid;
@@ -216,7 +259,7 @@ QString CommandParser::helpText() const
             line += u' ' + tr("(also %1)").arg(spec.names.mid(1).join(QStringLiteral(", ")));
         lines << line;
     }
-    lines << tr("Any other line is sent to the lobby.");
+    lines << tr("Any other line goes to the current conversation (the lobby, or the room last joined or chosen with /go).");
     return lines.join(u'\n');
 }
 

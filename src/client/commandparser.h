@@ -22,11 +22,22 @@ struct Command {
     enum class Kind {
         None,          // blank line: nothing to do
         Invalid,       // unknown command or bad arguments; see error
-        Text,          // plain text for the current conversation (the lobby for now); args[0]
+        Text,          // plain text for the current conversation; args[0]
         Help,          // args: [command name]
         ListUsers,     // no args
         DirectMessage, // args: user, text
         Quit,          // args: [reason]
+        CreateRoom,    // args: room, [topic]
+        JoinRoom,      // args: room
+        LeaveRoom,     // args: [room] (default: the current room)
+        ListRooms,     // no args
+        ListMembers,   // args: [room]
+        SwitchConversation, // args: [lobby | #room | @user]; none: say which is current
+        SetTopic,      // args: [topic] for the current room; none: show it
+        Kick,          // args: [user, [reason]]; no user: everyone but the owner (seed 001's $kick)
+        Ban,           // args: user, [reason]
+        Unban,         // args: user
+        CloseRoom,     // args: [room]
     };
 
     Kind kind = Kind::None;
@@ -47,6 +58,8 @@ struct CommandSpec {
         Text,         // the rest of the line, required
         OptionalText, // the rest of the line, may be empty
         WordAndText,  // one word, then the rest of the line (required)
+        WordAndOptionalText, // one word, then the rest of the line (may be empty)
+        OptionalWordAndText, // zero or one word, then the rest of the line (may be empty)
     };
 
     Command::Kind kind;

@@ -128,6 +128,9 @@ const std::array<TypeRule, LastMessageType + 1> &schema()
         rule(MessageType::Ok, {re, {&Key::Count, Kind::Unsigned, false}});
         rule(MessageType::CloseRoom, {id, roomField});
         rule(MessageType::RoomClosed, {roomField, {&Key::By, Kind::Text, false, name}});
+        rule(MessageType::RoomUpdated, {roomField, {&Key::Topic, Kind::Text, false, Limits::MaxTopicBytes},
+                                        {&Key::Owner, Kind::Text, false, name},
+                                        {&Key::Members, Kind::Unsigned, false}});
         rule(MessageType::SessionEnded, {{&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes * 2},
                                          {&Key::By, Kind::Text, false, name},
                                          {&Key::RetryAfter, Kind::Unsigned, false}});
@@ -517,6 +520,12 @@ Message Message::sessionEnded(const QString &reason, const QString &by, qint64 r
     if (retryAfterMs >= 0)
         m.set(Key::RetryAfter, retryAfterMs);
     return m;
+}
+
+Message Message::roomUpdated(const QString &room, const QString &topic, const QString &owner, int memberCount)
+{
+    return Message(MessageType::RoomUpdated)
+        .set(Key::Room, room).set(Key::Topic, topic).set(Key::Owner, owner).set(Key::Members, memberCount);
 }
 
 Message Message::roomClosed(const QString &room, const QString &by)

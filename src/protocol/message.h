@@ -127,6 +127,7 @@ public:
     static Message ok(quint64 re, int count = -1);
     static Message closeRoom(quint64 id, const QString &room);
     static Message roomClosed(const QString &room, const QString &by);
+    static Message roomUpdated(const QString &room, const QString &topic, const QString &owner, int memberCount);
     static Message sessionEnded(const QString &reason, const QString &by, qint64 retryAfterMs = -1);
 
 private:

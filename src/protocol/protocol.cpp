@@ -49,6 +49,7 @@ QString messageTypeName(MessageType type)
     case MessageType::CloseRoom: return QStringLiteral("CloseRoom");
     case MessageType::RoomClosed: return QStringLiteral("RoomClosed");
     case MessageType::SessionEnded: return QStringLiteral("SessionEnded");
+    case MessageType::RoomUpdated: return QStringLiteral("RoomUpdated");
     }
     return QStringLiteral("Type%1").arg(int(type));
 }

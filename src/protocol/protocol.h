@@ -59,8 +59,9 @@ enum class MessageType : quint16 {
     CloseRoom = 41,     // C→S  {id, room}
     RoomClosed = 42,    // S→C  {room, by}
     SessionEnded = 43,  // S→C  {reason, by, retryAfter?}  the administrator ended this session
+    RoomUpdated = 44,   // S→C  {room, topic, owner, members}  to everyone: a room was created or changed
 };
-constexpr quint16 LastMessageType = 43;
+constexpr quint16 LastMessageType = 44;
 
 enum class ErrorCode : quint16 {
     None = 0,

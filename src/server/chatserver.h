@@ -12,9 +12,11 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 QT_BEGIN_NAMESPACE
 class QTcpServer;
+class QTimer;
 QT_END_NAMESPACE
 
 namespace Confab {
@@ -66,6 +68,14 @@ struct TrafficEvent {
     int bytes = 0;
 };
 
+// One listening endpoint, for observers (the admin window's overview).
+struct ListenerInfo {
+    QString transport;           // "tcp" (later also "udp")
+    QHostAddress address;
+    quint16 port = 0;            // the bound port; when not listening, the port it will reopen on
+    bool listening = false;
+};
+
 struct ServerStats {
     QDateTime startedAt;
     quint64 messagesRelayed = 0; // lobby, DM and room posts accepted
@@ -85,6 +95,8 @@ public:
     bool start(QString *error);
     bool isListening() const;
     quint16 tcpPort() const;
+    // Every transport the server offers, listening or not.
+    QList<ListenerInfo> listeners() const;
     const ServerConfig &config() const { return m_config; }
 
     // Tells every client why, closes every connection, closes the database; emits stopped()
@@ -130,6 +142,7 @@ signals:
     void roomCreated(const QString &room);
     void roomClosed(const QString &room);
     void roomMembersChanged(const QString &room);
+    void roomChanged(const QString &room); // topic or room bans changed
     void listeningChanged(bool listening);
     void bansChanged();
     void trafficObserved(const Confab::TrafficEvent &event);
@@ -182,6 +195,9 @@ private:
     Message bannedError(const ServerBan &ban, quint64 re) const;
     int roomBroadcast(const Room *room, const Message &message, const Session *except);
     Room *findRoom(const QString &name) const;
+    // Queues a RoomUpdated for everyone; changes within one coalescing interval send one frame.
+    void markRoomChanged(Room *room);
+    void flushRoomUpdates();
     static QStringList memberNames(const QList<Session *> &members);
 
     // Sends one encoded frame to every logged-in session except `except`; returns the count.
@@ -201,6 +217,8 @@ private:
     BanStore m_banStore;
     ServerStats m_totals;                          // counters, plus frames/bytes of closed connections
     bool m_trafficObserved = false;
+    QSet<QString> m_changedRooms;                  // canonical names waiting for RoomUpdated
+    QTimer *m_roomUpdateTimer = nullptr;
     quint16 m_lastPort = 0;
     quint64 m_nextSessionId = 1;
     quint64 m_nextMessageId = 1;

@@ -29,6 +29,18 @@ bool ChatServer::setListening(bool listening, QString *error)
     return true;
 }
 
+QList<ListenerInfo> ChatServer::listeners() const
+{
+    if (!m_tcpServer)
+        return {};
+    ListenerInfo tcp;
+    tcp.transport = QStringLiteral("tcp");
+    tcp.address = m_config.host;
+    tcp.listening = m_tcpServer->isListening();
+    tcp.port = tcp.listening ? m_tcpServer->serverPort() : (m_config.port ? m_config.port : m_lastPort);
+    return {tcp};
+}
+
 void ChatServer::announce(const QString &text)
 {
     broadcast(Message::notice(text, QDateTime::currentMSecsSinceEpoch()), nullptr);

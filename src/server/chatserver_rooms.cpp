@@ -6,6 +6,9 @@
 
 #include "usernames.h"
 
+#include <QTimer>
+#include <utility>
+
 namespace Confab {
 
 void ChatServer::loadRooms()
@@ -140,6 +143,7 @@ void ChatServer::addMember(Room *room, Session *session, quint64 re, bool create
     room->members.append(session);
     session->rooms.insert(room->key);
     session->connection->send(Message::roomJoined(re, room->name, room->topic, room->owner, memberNames(room->members), created));
+    markRoomChanged(room);
     emit roomMembersChanged(room->name);
 }
 
@@ -160,6 +164,7 @@ void ChatServer::removeMember(Room *room, Session *session, const Message &toOth
     if (toLeaver.isValid())
         session->connection->send(toLeaver);
     roomBroadcast(room, toOthers, nullptr);
+    markRoomChanged(room);
     emit roomMembersChanged(room->name);
 }
 
@@ -214,7 +219,9 @@ void ChatServer::handleSetTopic(Session *session, const Message &message)
     room->topic = message.text(Key::Topic);
     m_roomStore.setTopic(room->name, room->topic);
     roomBroadcast(room, Message::topicChanged(room->name, room->topic, session->info.user), nullptr);
+    markRoomChanged(room);
     session->connection->send(Message::ok(message.requestId()));
+    emit roomChanged(room->name);
 }
 
 int ChatServer::kickMember(Room *room, Session *target, const QString &by, const QString &reason)
@@ -274,6 +281,7 @@ bool ChatServer::banUser(Room *room, const QString &user, const QString &by, con
     if (target && target->rooms.contains(room->key))
         kickMember(room, target, by, reason.isEmpty() ? tr("banned") : tr("banned: %1").arg(reason));
     qCInfo(lcServer).noquote() << by << "banned" << user << "from" << room->name;
+    emit roomChanged(room->name);
     return true;
 }
 
@@ -300,8 +308,10 @@ void ChatServer::handleUnban(Session *session, const Message &message)
         return;
     const QString key = canonicalUsername(message.text(Key::User));
     const bool wasBanned = room->bans.remove(key);
-    if (wasBanned)
+    if (wasBanned) {
         m_roomStore.removeBan(room->name, key);
+        emit roomChanged(room->name);
+    }
     session->connection->send(Message::ok(message.requestId(), wasBanned ? 1 : 0));
 }
 
@@ -316,16 +326,39 @@ void ChatServer::handleCloseRoom(Session *session, const Message &message)
 
 void ChatServer::destroyRoom(Room *room, const QString &by)
 {
-    const Message closed = Message::roomClosed(room->name, by);
-    roomBroadcast(room, closed, nullptr);
+    // Everyone hears of it: members lose the room, the others drop it from their room lists.
+    broadcast(Message::roomClosed(room->name, by), nullptr);
     for (Session *member : std::as_const(room->members))
         member->rooms.remove(room->key);
+    m_changedRooms.remove(room->key);
     m_roomStore.remove(room->name);
     m_rooms.remove(room->key);
     const QString name = room->name;
     delete room;
     qCInfo(lcServer).noquote() << by << "closed room" << name;
     emit roomClosed(name);
+}
+
+void ChatServer::markRoomChanged(Room *room)
+{
+    m_changedRooms.insert(room->key);
+    if (!m_roomUpdateTimer) {
+        m_roomUpdateTimer = new QTimer(this);
+        m_roomUpdateTimer->setSingleShot(true);
+        m_roomUpdateTimer->setInterval(100);
+        connect(m_roomUpdateTimer, &QTimer::timeout, this, &ChatServer::flushRoomUpdates);
+    }
+    if (!m_roomUpdateTimer->isActive())
+        m_roomUpdateTimer->start();
+}
+
+void ChatServer::flushRoomUpdates()
+{
+    const QSet<QString> keys = std::exchange(m_changedRooms, {});
+    for (const QString &key : keys) {
+        if (const Room *room = m_rooms.value(key))
+            broadcast(Message::roomUpdated(room->name, room->topic, room->owner, int(room->members.size())), nullptr);
+    }
 }
 
 int ChatServer::roomBroadcast(const Room *room, const Message &message, const Session *except)
@@ -377,6 +410,7 @@ bool ChatServer::unbanFromRoom(const QString &roomName, const QString &user, QSt
         return false;
     }
     m_roomStore.removeBan(room->name, user);
+    emit roomChanged(room->name);
     return true;
 }
 

@@ -1,4 +1,5 @@
 #include "clirunner.h"
+#include "terminal.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -21,116 +22,6 @@ namespace {
 
 constexpr qsizetype MaxBufferedInput = 1024 * 1024; // a "line" longer than this is cut here
 constexpr int DrainTimeoutMs = 60 * 1000;           // how long EOF/quit waits for confirmations
-
-// --- Reading a line from the terminal, optionally without echo -----------------------------
-
-// Restores the terminal if the user interrupts a password prompt (async-signal-safe).
-int g_promptFd = -1;
-struct termios g_savedTerminal;
-
-extern "C" void restoreTerminalAndDie(int signal)
-{
-    if (g_promptFd >= 0)
-        tcsetattr(g_promptFd, TCSANOW, &g_savedTerminal);
-    std::signal(signal, SIG_DFL);
-    std::raise(signal);
-}
-
-// Asks on the controlling terminal (also when stdin is a pipe). Returns false without a terminal
-// or when the user ends the input (Ctrl-D) without a line.
-bool promptOnTerminal(const QString &prompt, bool echo, QString *answer)
-{
-    int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-    const bool ownFd = fd >= 0;
-    if (!ownFd) {
-        if (!isatty(STDIN_FILENO))
-            return false;
-        fd = STDIN_FILENO;
-    }
-    const int promptFd = ownFd ? fd : STDERR_FILENO;
-    const QByteArray promptBytes = prompt.toLocal8Bit();
-    [[maybe_unused]] ssize_t written = ::write(promptFd, promptBytes.constData(), size_t(promptBytes.size()));
-
-    bool echoOff = false;
-    struct sigaction oldInt = {};
-    struct sigaction oldTerm = {};
-    if (!echo && tcgetattr(fd, &g_savedTerminal) == 0) {
-        struct termios quiet = g_savedTerminal;
-        quiet.c_lflag &= ~tcflag_t(ECHO);
-        quiet.c_lflag |= ECHONL; // the Enter still moves to the next line
-        g_promptFd = fd;
-        struct sigaction restore = {};
-        restore.sa_handler = restoreTerminalAndDie;
-        sigemptyset(&restore.sa_mask);
-        sigaction(SIGINT, &restore, &oldInt);
-        sigaction(SIGTERM, &restore, &oldTerm);
-        echoOff = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
-    }
-
-    QByteArray line;
-    bool gotLine = false;
-    for (;;) {
-        char c = 0;
-        const ssize_t n = ::read(fd, &c, 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        if (c == '\n') {
-            gotLine = true;
-            break;
-        }
-        line.append(c);
-    }
-
-    if (echoOff)
-        tcsetattr(fd, TCSANOW, &g_savedTerminal);
-    if (!echo) {
-        sigaction(SIGINT, &oldInt, nullptr);
-        sigaction(SIGTERM, &oldTerm, nullptr);
-        g_promptFd = -1;
-    }
-    if (ownFd)
-        ::close(fd);
-    if (line.endsWith('\r'))
-        line.chop(1);
-    *answer = QString::fromLocal8Bit(line);
-    return gotLine || !line.isEmpty();
-}
-
-// Message text is shown on one line, and a peer cannot send terminal escape sequences.
-QString printable(const QString &text)
-{
-    QString out;
-    out.reserve(text.size());
-    for (const QChar c : text) {
-        if (c == u'\n')
-            out += QChar(0x21B5); // ↵
-        else if (c == u'\t')
-            out += u' ';
-        else if (c.category() == QChar::Other_Control)
-            out += QChar::ReplacementCharacter;
-        else
-            out += c;
-    }
-    return out;
-}
-
-void writeStdout(const QString &line)
-{
-    const QByteArray bytes = (line + u'\n').toUtf8();
-    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
-    std::fflush(stdout);
-}
-
-void writeStderr(const QString &text)
-{
-    const QByteArray bytes = text.toLocal8Bit();
-    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
-    if (!bytes.endsWith('\n'))
-        std::fputc('\n', stderr);
-    std::fflush(stderr);
-}
 
 } // namespace
 
@@ -233,6 +124,7 @@ bool CliRunner::parseArguments(const QStringList &arguments, CliOptions *options
 CliRunner::CliRunner(CliOptions options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
+    , m_current(lobbyLabel())
 {
     m_session.setAgent(QStringLiteral("confab-cli/%1").arg(QCoreApplication::applicationVersion()));
     m_session.setKeepalive(15000, 45000);
@@ -242,54 +134,115 @@ CliRunner::CliRunner(CliOptions options, QObject *parent)
     connect(&m_session, &ClientSession::loginFailed, this, &CliRunner::onLoginFailed);
     connect(&m_session, &ClientSession::delivered, this, &CliRunner::onDelivered);
     connect(&m_session, &ClientSession::requestFailed, this, &CliRunner::onRequestFailed);
+    connect(&m_session, &ClientSession::requestSucceeded, this, &CliRunner::onRequestSucceeded);
     connect(&m_session, &ClientSession::lobbyMessageReceived, this,
             [this](const QString &from, const QString &text, const QDateTime &time) {
-                print(QStringLiteral("<%1> %2").arg(from, printable(text)), time);
+                print(lobbyLabel(), QStringLiteral("<%1> %2").arg(from, printable(text)), time);
             });
     connect(&m_session, &ClientSession::directMessageReceived, this,
             [this](const QString &from, const QString &, const QString &text, const QDateTime &time) {
-                print(tr("<- %1 (DM): %2").arg(from, printable(text)), time);
+                print(dmLabel(from), tr("<- %1 (DM): %2").arg(from, printable(text)), time);
+            });
+    connect(&m_session, &ClientSession::roomMessageReceived, this,
+            [this](const QString &room, const QString &from, const QString &text, const QDateTime &time) {
+                print(roomLabel(room), QStringLiteral("<%1> %2").arg(from, printable(text)), time);
             });
     connect(&m_session, &ClientSession::userListReceived, this, [this](const QList<OnlineUser> &users) {
         QStringList names;
         for (const OnlineUser &user : users)
             names << user.name;
-        print(tr("* online (%1): %2").arg(users.size()).arg(names.join(QStringLiteral(", "))));
+        print(serverLabel(), tr("* online (%1): %2").arg(users.size()).arg(names.join(QStringLiteral(", "))));
         maybeLeave();
     });
     connect(&m_session, &ClientSession::userJoined, this, [this](const OnlineUser &user) {
-        print(tr("* %1 joined").arg(user.name));
+        print(lobbyLabel(), tr("* %1 joined").arg(user.name));
     });
     connect(&m_session, &ClientSession::userLeft, this, [this](const QString &user, const QString &reason) {
-        if (reason.isEmpty())
-            print(tr("* %1 left").arg(user));
-        else
-            print(tr("* %1 left (%2)").arg(user, printable(reason)));
+        print(lobbyLabel(), reason.isEmpty() ? tr("* %1 left").arg(user) : tr("* %1 left (%2)").arg(user, printable(reason)));
     });
+    connect(&m_session, &ClientSession::roomJoined, this, [this](const JoinedRoom &room, bool created) {
+        if (m_current.compare(roomLabel(room.name), Qt::CaseInsensitive) == 0)
+            m_current = roomLabel(room.name); // the server's spelling
+        print(roomLabel(room.name), created ? tr("* you created %1 and joined it").arg(roomLabel(room.name))
+                                 : tr("* you joined (members: %1)")
+                                       .arg(room.members.join(QStringLiteral(", "))));
+        if (!room.topic.isEmpty())
+            print(roomLabel(room.name), tr("* topic: %1").arg(printable(room.topic)));
+        m_topics.insert(room.name.toLower(), room.topic);
+        maybeLeave();
+    });
+    connect(&m_session, &ClientSession::roomLeft, this, [this](const QString &room) {
+        print(roomLabel(room), tr("* you left"));
+        fallBackToLobby(room);
+        maybeLeave();
+    });
+    connect(&m_session, &ClientSession::kickedFromRoom, this, [this](const QString &room, const QString &by, const QString &reason) {
+        print(roomLabel(room), reason.isEmpty() ? tr("! %1 kicked you out").arg(by)
+                                                : tr("! %1 kicked you out: %2").arg(by, printable(reason)));
+        fallBackToLobby(room);
+    });
+    connect(&m_session, &ClientSession::roomClosed, this, [this](const QString &room, const QString &by) {
+        print(roomLabel(room), tr("! %1 closed the room").arg(by));
+        fallBackToLobby(room);
+    });
+    connect(&m_session, &ClientSession::memberJoined, this, [this](const QString &room, const QString &user) {
+        print(roomLabel(room), tr("* %1 joined the room").arg(user));
+    });
+    connect(&m_session, &ClientSession::memberLeft, this, [this](const QString &room, const QString &user, const QString &reason) {
+        print(roomLabel(room), reason.isEmpty() ? tr("* %1 left the room").arg(user)
+                                                : tr("* %1 left the room (%2)").arg(user, printable(reason)));
+    });
+    connect(&m_session, &ClientSession::memberKicked, this,
+            [this](const QString &room, const QString &user, const QString &by, const QString &reason) {
+                print(roomLabel(room), reason.isEmpty() ? tr("* %1 kicked %2").arg(by, user)
+                                                        : tr("* %1 kicked %2: %3").arg(by, user, printable(reason)));
+            });
+    connect(&m_session, &ClientSession::topicChanged, this, [this](const QString &room, const QString &topic, const QString &by) {
+        m_topics.insert(room.toLower(), topic);
+        print(roomLabel(room), tr("* %1 set the topic: %2").arg(by, printable(topic)));
+    });
+    connect(&m_session, &ClientSession::roomListReceived, this, [this](const QList<RoomSummary> &rooms) {
+        if (rooms.isEmpty())
+            print(serverLabel(), tr("* no rooms yet; create one with /create <room>"));
+        for (const RoomSummary &room : rooms) {
+            m_topics.insert(room.name.toLower(), room.topic);
+            print(serverLabel(), tr("* %1%2 — %n member(s), owner %3%4", nullptr, room.memberCount)
+                                     .arg(roomLabel(room.name), room.joined ? tr(" (joined)") : QString(), room.owner,
+                                          room.topic.isEmpty() ? QString() : tr(": %1").arg(printable(room.topic))));
+        }
+        maybeLeave();
+    });
+    connect(&m_session, &ClientSession::memberListReceived, this,
+            [this](const QString &room, const QString &owner, const QStringList &members) {
+                print(roomLabel(room), tr("* members (%1): %2; owner %3")
+                                           .arg(members.size()).arg(members.join(QStringLiteral(", ")), owner));
+                maybeLeave();
+            });
     connect(&m_session, &ClientSession::noticeReceived, this, [this](const QString &text, const QDateTime &time) {
-        print(tr("* notice: %1").arg(printable(text)), time);
+        print(serverLabel(), tr("* notice: %1").arg(printable(text)), time);
     });
     connect(&m_session, &ClientSession::serverShutdown, this, [this](const QString &reason) {
         m_shutdownAnnounced = true;
-        if (reason.isEmpty())
-            print(tr("! the server is shutting down"));
-        else
-            print(tr("! the server is shutting down: %1").arg(printable(reason)));
+        print(serverLabel(), reason.isEmpty() ? tr("! the server is shutting down")
+                                              : tr("! the server is shutting down: %1").arg(printable(reason)));
+    });
+    connect(&m_session, &ClientSession::sessionEnded, this, [this](const QString &reason) {
+        m_shutdownAnnounced = true;
+        print(serverLabel(), reason.isEmpty() ? tr("! the server's administrator ended your session")
+                                              : tr("! the server's administrator ended your session: %1").arg(printable(reason)));
     });
     connect(&m_session, &ClientSession::errorOccurred, this,
             [this](ClientSession::Error, ErrorCode, const QString &message) {
-                print(QStringLiteral("! ") + printable(message));
+                print(serverLabel(), QStringLiteral("! ") + printable(message));
             });
     connect(&m_session, &ClientSession::connectionLost, this, [this](const QString &reason) {
-        if (m_shutdownAnnounced)
-            print(tr("! disconnected by the server"));
-        else
-            print(tr("! connection lost: %1").arg(printable(reason)));
+        print(serverLabel(), m_shutdownAnnounced ? tr("! disconnected by the server")
+                                                 : tr("! connection lost: %1").arg(printable(reason)));
     });
 
     m_drainTimer.setSingleShot(true);
     connect(&m_drainTimer, &QTimer::timeout, this, [this] {
-        print(tr("! gave up waiting for %n answer(s) from the server", nullptr, m_session.pendingRequestCount()));
+        print(serverLabel(), tr("! gave up waiting for %n answer(s) from the server", nullptr, m_session.pendingRequestCount()));
         m_exitCode = ExitConnectionLost;
         m_leaving = true;
         m_session.quit(m_quitReason);
@@ -297,6 +250,34 @@ CliRunner::CliRunner(CliOptions options, QObject *parent)
 }
 
 CliRunner::~CliRunner() = default;
+
+QString CliRunner::lobbyLabel()
+{
+    return QStringLiteral("lobby");
+}
+
+QString CliRunner::serverLabel()
+{
+    return QStringLiteral("server");
+}
+
+QString CliRunner::roomLabel(const QString &room)
+{
+    return u'#' + ClientSession::roomName(room);
+}
+
+QString CliRunner::dmLabel(const QString &user)
+{
+    return u'@' + user;
+}
+
+void CliRunner::fallBackToLobby(const QString &room)
+{
+    if (m_current.compare(roomLabel(room), Qt::CaseInsensitive) != 0)
+        return;
+    m_current = lobbyLabel();
+    print(m_current, tr("* plain lines now go to the lobby"));
+}
 
 void CliRunner::start()
 {
@@ -309,9 +290,10 @@ void CliRunner::start()
     m_options.password.clear();
 }
 
-void CliRunner::print(const QString &text, const QDateTime &time)
+void CliRunner::print(const QString &conversation, const QString &text, const QDateTime &time)
 {
-    writeStdout(QStringLiteral("[%1] %2").arg(time.toLocalTime().toString(QStringLiteral("HH:mm:ss")), text));
+    writeStdout(QStringLiteral("[%1] [%2] %3")
+                    .arg(time.toLocalTime().toString(QStringLiteral("HH:mm:ss")), conversation, text));
 }
 
 void CliRunner::printPlain(const QString &text)
@@ -378,6 +360,29 @@ void CliRunner::onInputReadable()
     }
 }
 
+QString CliRunner::currentRoom() const
+{
+    return m_current.startsWith(u'#') ? m_current.mid(1) : QString();
+}
+
+// The room a room command acts on: the one named, else the current one; empty (after saying
+// why) when there is none.
+QString CliRunner::roomFor(const Command &command, int argument)
+{
+    const QString named = command.arg(argument);
+    if (!named.isEmpty())
+        return ClientSession::roomName(named);
+    const QString room = currentRoom();
+    if (room.isEmpty())
+        print(m_current, tr("! no current room: name one, or choose one with /go #room"));
+    return room;
+}
+
+void CliRunner::track(quint64 id, Request request)
+{
+    m_requests.insert(id, std::move(request));
+}
+
 void CliRunner::handleLine(const QString &line)
 {
     if (m_quitRequested)
@@ -387,7 +392,7 @@ void CliRunner::handleLine(const QString &line)
     case Command::Kind::None:
         return;
     case Command::Kind::Invalid:
-        print(QStringLiteral("! ") + command.error);
+        print(m_current, QStringLiteral("! ") + command.error);
         return;
     case Command::Kind::Help: {
         if (command.args.isEmpty()) {
@@ -396,21 +401,18 @@ void CliRunner::handleLine(const QString &line)
         }
         const QString help = m_parser.helpText(command.arg(0));
         if (help.isEmpty())
-            print(tr("! no such command: %1 (type /help for the list)").arg(command.arg(0)));
+            print(m_current, tr("! no such command: %1 (type /help for the list)").arg(command.arg(0)));
         else
             printPlain(help);
         return;
     }
-    case Command::Kind::Text: {
-        const quint64 id = m_session.sendLobbyMessage(command.arg(0));
-        m_requests.insert(id, Request{RequestKind::Lobby, QString(), command.arg(0)});
+    case Command::Kind::Text:
+        sendText(command.arg(0));
         return;
-    }
-    case Command::Kind::DirectMessage: {
-        const quint64 id = m_session.sendDirectMessage(command.arg(0), command.arg(1));
-        m_requests.insert(id, Request{RequestKind::Direct, command.arg(0), command.arg(1)});
+    case Command::Kind::DirectMessage:
+        track(m_session.sendDirectMessage(command.arg(0), command.arg(1)),
+              {RequestKind::Direct, dmLabel(command.arg(0)), command.arg(0), command.arg(1)});
         return;
-    }
     case Command::Kind::ListUsers:
         m_session.requestUserList(); // answered by userListReceived() or requestFailed()
         return;
@@ -418,6 +420,117 @@ void CliRunner::handleLine(const QString &line)
         m_quitRequested = true;
         m_quitReason = command.arg(0);
         maybeLeave();
+        return;
+    case Command::Kind::SwitchConversation:
+        switchConversation(command.arg(0));
+        return;
+    default:
+        handleRoomCommand(command);
+        return;
+    }
+}
+
+void CliRunner::sendText(const QString &text)
+{
+    if (m_current.startsWith(u'#')) {
+        const QString room = currentRoom();
+        track(m_session.sendRoomMessage(room, text), {RequestKind::Room, m_current, room, text});
+    } else if (m_current.startsWith(u'@')) {
+        const QString user = m_current.mid(1);
+        track(m_session.sendDirectMessage(user, text), {RequestKind::Direct, m_current, user, text});
+    } else {
+        track(m_session.sendLobbyMessage(text), {RequestKind::Lobby, m_current, QString(), text});
+    }
+}
+
+void CliRunner::switchConversation(const QString &target)
+{
+    if (target.isEmpty()) {
+        print(m_current, tr("* plain lines go here"));
+        return;
+    }
+    if (target.compare(lobbyLabel(), Qt::CaseInsensitive) == 0) {
+        m_current = lobbyLabel();
+    } else if (target.startsWith(u'@') && target.size() > 1) {
+        m_current = target;
+    } else {
+        const QString room = ClientSession::roomName(target);
+        const QStringList joined = m_session.joinedRooms();
+        const auto it = std::find_if(joined.cbegin(), joined.cend(),
+                                     [&room](const QString &r) { return r.compare(room, Qt::CaseInsensitive) == 0; });
+        if (it == joined.cend()) {
+            print(m_current, tr("! you are not in %1: /join it first").arg(roomLabel(room)));
+            return;
+        }
+        m_current = roomLabel(*it);
+    }
+    print(m_current, tr("* plain lines now go here"));
+}
+
+void CliRunner::handleRoomCommand(const Command &command)
+{
+    QString room;
+    switch (command.kind) {
+    // Joining makes the room current at once, so lines typed (or piped) right after the join go
+    // to it: the server handles a connection's requests in order. If the join is refused those
+    // lines are refused too (and reported), and the lobby becomes current again. Leaving
+    // switches back at once.
+    case Command::Kind::CreateRoom:
+    case Command::Kind::JoinRoom:
+        room = ClientSession::roomName(command.arg(0));
+        track(command.kind == Command::Kind::CreateRoom ? m_session.createRoom(room, command.arg(1)) : m_session.joinRoom(room),
+              {RequestKind::Join, roomLabel(room), room, {}});
+        m_current = roomLabel(room);
+        return;
+    case Command::Kind::LeaveRoom:
+        if ((room = roomFor(command, 0)).isEmpty())
+            return;
+        track(m_session.leaveRoom(room), {RequestKind::Action, roomLabel(room), room, {}});
+        if (m_current.compare(roomLabel(room), Qt::CaseInsensitive) == 0)
+            m_current = lobbyLabel();
+        return;
+    case Command::Kind::ListRooms:
+        track(m_session.requestRoomList(), {RequestKind::Action, serverLabel(), {}, {}});
+        return;
+    case Command::Kind::ListMembers:
+        if (!(room = roomFor(command, 0)).isEmpty())
+            track(m_session.requestMemberList(room), {RequestKind::Action, roomLabel(room), room, {}});
+        return;
+    case Command::Kind::SetTopic:
+        if ((room = roomFor(command, -1)).isEmpty())
+            return;
+        if (command.args.isEmpty()) {
+            const QString topic = m_topics.value(room.toLower());
+            print(m_current, topic.isEmpty() ? tr("* no topic known; the owner sets one with /topic <text>")
+                                             : tr("* topic: %1").arg(printable(topic)));
+            return;
+        }
+        track(m_session.setRoomTopic(room, command.arg(0)), {RequestKind::Action, m_current, room, tr("topic set")});
+        return;
+    case Command::Kind::Kick:
+        if ((room = roomFor(command, -1)).isEmpty())
+            return;
+        track(m_session.kickFromRoom(room, command.arg(0), command.arg(1)),
+              {RequestKind::Action, m_current, room, command.args.isEmpty() ? tr("kicked everyone: %n member(s)")
+                                                                            : tr("kicked %1").arg(command.arg(0))});
+        return;
+    case Command::Kind::Ban:
+        if ((room = roomFor(command, -1)).isEmpty())
+            return;
+        track(m_session.banFromRoom(room, command.arg(0), command.arg(1)),
+              {RequestKind::Action, m_current, room, tr("banned %1").arg(command.arg(0))});
+        return;
+    case Command::Kind::Unban:
+        if ((room = roomFor(command, -1)).isEmpty())
+            return;
+        track(m_session.unbanFromRoom(room, command.arg(0)),
+              {RequestKind::Action, m_current, room, tr("lifted %1's ban").arg(command.arg(0))});
+        return;
+    case Command::Kind::CloseRoom:
+        if (!(room = roomFor(command, 0)).isEmpty())
+            track(m_session.closeRoom(room), {RequestKind::Action, roomLabel(room), room, tr("room closed")});
+        return;
+    default:
         return;
     }
 }
@@ -448,17 +561,15 @@ void CliRunner::maybeLeave()
 void CliRunner::onLoggedIn(const QString &user, bool created)
 {
     const QString server = m_session.serverName().isEmpty() ? m_options.host : m_session.serverName();
-    if (created)
-        print(tr("* logged in to %1 as %2 (new account)").arg(server, user));
-    else
-        print(tr("* logged in to %1 as %2").arg(server, user));
+    print(serverLabel(), created ? tr("* logged in to %1 as %2 (new account)").arg(server, user)
+                                 : tr("* logged in to %1 as %2").arg(server, user));
     startReadingInput();
 }
 
 void CliRunner::onLoginFailed(ErrorCode code, const QString &message)
 {
     Q_UNUSED(code)
-    print(tr("! login failed: %1").arg(printable(message)));
+    print(serverLabel(), tr("! login failed: %1").arg(printable(message)));
     m_exitCode = ExitLoginFailed;
     m_leaving = true;
     m_session.quit();
@@ -471,10 +582,20 @@ void CliRunner::onDelivered(quint64 requestId, int count, const QDateTime &times
         const Request request = it.value();
         m_requests.erase(it);
         if (request.kind == RequestKind::Direct)
-            print(QStringLiteral("-> %1: %2").arg(request.target, printable(request.text)), timestamp);
+            print(request.conversation, QStringLiteral("-> %1: %2").arg(request.target, printable(request.text)), timestamp);
         else
-            print(tr("* delivered to %1").arg(count), timestamp);
+            print(request.conversation, tr("* delivered to %1").arg(count), timestamp);
     }
+    maybeLeave();
+}
+
+void CliRunner::onRequestSucceeded(quint64 requestId, int count)
+{
+    const Request request = m_requests.take(requestId);
+    if (!request.text.isEmpty())
+        print(request.conversation, QStringLiteral("* ") + (request.text.contains(QLatin1String("%n"))
+                                                                 ? QString(request.text).replace(QLatin1String("%n"), QString::number(count))
+                                                                 : request.text));
     maybeLeave();
 }
 
@@ -482,23 +603,32 @@ void CliRunner::onRequestFailed(quint64 requestId, ErrorCode code, const QString
 {
     const bool known = m_requests.contains(requestId);
     const Request request = m_requests.take(requestId);
+    const QString conversation = known ? request.conversation : m_current;
+    if (request.kind == RequestKind::Join && code != ErrorCode::AlreadyInRoom)
+        fallBackToLobby(request.target);
+    if (request.kind == RequestKind::Room && code != ErrorCode::None) {
+        print(conversation, tr("! not sent: %1 (%2)").arg(printable(request.text), printable(message)));
+        maybeLeave();
+        return;
+    }
     switch (code) {
     case ErrorCode::NoSuchUser:
-        print(tr("! no such user: %1").arg(request.target));
+        print(conversation, request.kind == RequestKind::Direct ? tr("! no such user: %1").arg(request.target)
+                                                                : QStringLiteral("! ") + printable(message));
         break;
     case ErrorCode::UserOffline:
-        print(tr("! %1 is offline").arg(request.target));
+        print(conversation, tr("! %1 is offline").arg(request.target));
         break;
     case ErrorCode::TextTooLong:
-        print(tr("! not sent: %1").arg(printable(message)));
+        print(conversation, tr("! not sent: %1").arg(printable(message)));
         break;
     case ErrorCode::None:
         // The connection ended with the request open; connectionLost() says the rest.
-        if (known && !m_leaving)
-            print(tr("! not confirmed: %1").arg(printable(request.text)));
+        if (known && !m_leaving && !request.text.isEmpty())
+            print(conversation, tr("! not confirmed: %1").arg(printable(request.text)));
         break;
     default:
-        print(QStringLiteral("! ") + printable(message));
+        print(conversation, QStringLiteral("! ") + printable(message));
         break;
     }
     maybeLeave();

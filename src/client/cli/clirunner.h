@@ -1,7 +1,8 @@
 // confab-cli: a line-oriented terminal client on top of ClientSession.
 //
-// Each stdin line is a command (CommandParser) or a lobby message; every event is printed as one
-// line "[HH:mm:ss] ..." on stdout. stdin is watched by a QSocketNotifier and read only when it is
+// Each stdin line is a command (CommandParser) or a message to the current conversation (the
+// lobby, the room last joined, or what /go chose); every event is printed as one line
+// "[HH:mm:ss] [conversation] ..." on stdout, the conversation being lobby, #room, @user or server. stdin is watched by a QSocketNotifier and read only when it is
 // readable, so the event loop never waits on it (works for terminals, pipes and files alike).
 // At EOF (or /quit) the runner waits until every request it sent is answered, then says Quit.
 #pragma once
@@ -61,20 +62,34 @@ signals:
     void finished(int exitCode);
 
 private:
-    enum class RequestKind { Lobby, Direct };
+    enum class RequestKind { Lobby, Direct, Room, Join, Action };
     struct Request {
         RequestKind kind = RequestKind::Lobby;
-        QString target;
-        QString text;
+        QString conversation; // label of the conversation the answer is printed in
+        QString target;       // user (DM) or room
+        QString text;         // the message sent; for actions, what to print on success ("%n": count)
     };
 
-    void print(const QString &text, const QDateTime &time = QDateTime::currentDateTime());
+    // Every line names its conversation: "lobby", "#room", "@user" (DMs) or "server".
+    static QString lobbyLabel();
+    static QString serverLabel();
+    static QString roomLabel(const QString &room);
+    static QString dmLabel(const QString &user);
+
+    void print(const QString &conversation, const QString &text, const QDateTime &time = QDateTime::currentDateTime());
     void printPlain(const QString &text);
 
     void startReadingInput();
     void stopReadingInput();
     void onInputReadable();
     void handleLine(const QString &line);
+    void sendText(const QString &text);
+    void switchConversation(const QString &target);
+    void handleRoomCommand(const Command &command);
+    QString currentRoom() const;
+    QString roomFor(const Command &command, int argument);
+    void fallBackToLobby(const QString &room);
+    void track(quint64 id, Request request);
     void onInputEnded();
     void maybeLeave();
 
@@ -82,6 +97,7 @@ private:
     void onLoginFailed(ErrorCode code, const QString &message);
     void onDelivered(quint64 requestId, int count, const QDateTime &timestamp);
     void onRequestFailed(quint64 requestId, ErrorCode code, const QString &message);
+    void onRequestSucceeded(quint64 requestId, int count);
     void onStateChanged(ClientSession::State state);
 
     CliOptions m_options;
@@ -90,6 +106,8 @@ private:
     QSocketNotifier *m_input = nullptr;
     QByteArray m_inputBuffer;
     QHash<quint64, Request> m_requests;
+    QString m_current;             // where plain lines go: lobbyLabel(), "#room" or "@user"
+    QHash<QString, QString> m_topics; // lower-case room name → last known topic
     bool m_inputEnded = false;
     bool m_quitRequested = false;
     bool m_leaving = false;
