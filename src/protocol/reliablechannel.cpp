@@ -1,0 +1,682 @@
+#include "reliablechannel.h"
+
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+
+#include <cmath>
+#include <utility>
+
+namespace Confab {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcReliableUdp, "confab.udp.channel", QtInfoMsg)
+
+using UdpWire::Datagram;
+using UdpWire::Kind;
+
+// Serial-number difference (RFC 1982): positive when a is after b, valid within 2^31.
+qint32 seqDiff(quint32 a, quint32 b)
+{
+    return qint32(a - b);
+}
+
+constexpr quint32 Window = quint32(UdpWire::WindowDatagrams);
+
+Datagram shortDatagram(Kind kind, quint32 connectionId)
+{
+    Datagram d;
+    d.kind = kind;
+    d.connectionId = connectionId;
+    return d;
+}
+
+} // namespace
+
+ReliableChannel::ReliableChannel(Role role, quint32 connectionId)
+    : m_role(role)
+    , m_connectionId(connectionId)
+{
+    Q_ASSERT(connectionId != 0);
+}
+
+quint32 ReliableChannel::randomConnectionId()
+{
+    quint32 id = 0;
+    while (id == 0)
+        id = QRandomGenerator::system()->generate();
+    return id;
+}
+
+// --- Lifecycle ---------------------------------------------------------------------------------
+
+void ReliableChannel::connectToPeer(qint64 now)
+{
+    if (m_role != Role::Client || m_state != State::Idle)
+        return;
+    m_state = State::Connecting;
+    m_stage = HandshakeStage::HelloSent;
+    m_handshakeTransmissions = 0;
+    m_lastHeard = now;
+    m_waitingSince = now;
+    sendHandshake(now);
+}
+
+void ReliableChannel::sendHandshake(qint64 now)
+{
+    Datagram d;
+    d.connectionId = m_connectionId;
+    if (m_stage == HandshakeStage::CookieEchoed) {
+        d.kind = Kind::HelloWithCookie;
+        d.cookie = m_cookie;
+    } else {
+        d.kind = Kind::Hello;
+    }
+    if (m_handshakeTransmissions > 0)
+        ++m_retransmissions;
+    ++m_handshakeTransmissions;
+    m_handshakeSentAt = now;
+    emitDatagram(d);
+    m_rtoDeadline = now + m_rto;
+}
+
+void ReliableChannel::becomeConnected(qint64 now)
+{
+    m_state = State::Connected;
+    m_stage = HandshakeStage::None;
+    m_cookie.clear();
+    m_rtoDeadline = -1;
+    m_backoffCount = 0;
+    emitEvent(Event::Connected);
+    pump(now);
+}
+
+void ReliableChannel::close(qint64 now)
+{
+    switch (m_state) {
+    case State::Idle:
+    case State::Connecting:
+        finish(State::Closed, now, 0); // no connection yet: nothing to linger for
+        emitEvent(Event::Closed);
+        return;
+    case State::Connected:
+        m_state = State::Closing;
+        queueControl(Kind::Close, now);
+        return;
+    default:
+        return;
+    }
+}
+
+void ReliableChannel::fail(const QString &reason, qint64 now)
+{
+    qCInfo(lcReliableUdp) << "connection" << Qt::hex << m_connectionId << "failed:" << reason;
+    m_errorString = reason;
+    finish(State::Failed, now, 0);
+    emitEvent(Event::ProtocolError);
+}
+
+void ReliableChannel::finish(State state, qint64 now, qint64 lingerMs)
+{
+    m_state = state;
+    m_discardableAt = now + lingerMs;
+    releaseBuffers();
+}
+
+void ReliableChannel::releaseBuffers()
+{
+    m_out.clear();
+    m_sndUna = m_sndNxt;
+    m_bytesInFlight = 0;
+    m_queuedDatagrams = 0;
+    m_queuedBytes = 0;
+    m_sendBufferBytes = 0;
+    for (Incoming &slot : m_rcv)
+        slot = Incoming();
+    m_rcvBufferedBytes = 0;
+    m_rcvBufferedCount = 0;
+    m_partial = QByteArray();
+    m_partialCount = 0;
+    m_partialNextIndex = 0;
+    m_rtoDeadline = -1;
+    m_cookie.clear();
+}
+
+// --- Sending -----------------------------------------------------------------------------------
+
+ReliableChannel::SendResult ReliableChannel::send(const QByteArray &payload, qint64 now)
+{
+    if (payload.isEmpty())
+        return SendResult::Empty;
+    if (payload.size() > qsizetype(Limits::MaxFramePayload))
+        return SendResult::TooLarge;
+    if (m_state != State::Connected && m_state != State::Connecting)
+        return SendResult::NotOpen;
+    const qsizetype size = payload.size();
+    const int count = int((size + UdpWire::MaxFragmentPayload - 1) / UdpWire::MaxFragmentPayload);
+    if (m_queuedDatagrams + count > MaxQueuedDatagrams || m_queuedBytes + size > MaxQueuedBytes)
+        return SendResult::QueueFull;
+
+    for (int i = 0; i < count; ++i) {
+        Outgoing out;
+        out.kind = Kind::Data;
+        out.fragment = count == 1 ? payload
+                                  : payload.mid(qsizetype(i) * UdpWire::MaxFragmentPayload,
+                                                UdpWire::MaxFragmentPayload);
+        out.fragmentIndex = quint8(i);
+        out.fragmentCount = quint8(count);
+        out.wireSize = UdpWire::DataHeaderSize + int(out.fragment.size());
+        m_out.push_back(std::move(out));
+    }
+    m_queuedDatagrams += count;
+    m_queuedBytes += size;
+    m_sendBufferBytes += size;
+    pump(now);
+    return SendResult::Queued;
+}
+
+void ReliableChannel::queueControl(Kind kind, qint64 now)
+{
+    Outgoing out;
+    out.kind = kind;
+    out.wireSize = UdpWire::FullHeaderSize;
+    m_out.push_back(out);
+    if (kind == Kind::Close) {
+        m_closeSeq = m_sndUna + quint32(m_out.size() - 1);
+    }
+    pump(now);
+}
+
+void ReliableChannel::pump(qint64 now)
+{
+    if (m_state != State::Connected && m_state != State::Closing)
+        return;
+    for (;;) {
+        const quint32 inFlight = m_sndNxt - m_sndUna;
+        if (inFlight >= m_out.size() || inFlight >= Window)
+            return;
+        Outgoing &out = m_out[inFlight];
+        if (m_bytesInFlight + out.wireSize > SendWindowBytes)
+            return;
+        if (inFlight == 0)
+            m_waitingSince = now; // silence before this point was not the peer's fault
+        if (out.kind == Kind::Data) {
+            --m_queuedDatagrams;
+            m_queuedBytes -= out.fragment.size();
+        }
+        m_bytesInFlight += out.wireSize;
+        transmit(out, m_sndNxt, now);
+        ++m_sndNxt;
+    }
+}
+
+void ReliableChannel::transmit(Outgoing &out, quint32 seq, qint64 now)
+{
+    Datagram d;
+    d.kind = out.kind;
+    d.connectionId = m_connectionId;
+    d.seq = seq;
+    d.ack = m_rcvNext;
+    d.sack = sackBits();
+    if (out.kind == Kind::Data) {
+        d.fragmentIndex = out.fragmentIndex;
+        d.fragmentCount = out.fragmentCount;
+        d.fragment = out.fragment;
+    }
+    if (m_acksDue > 0)
+        --m_acksDue; // this datagram carries the acknowledgement
+    emitDatagram(d);
+    if (out.transmissions > 0)
+        ++m_retransmissions;
+    ++out.transmissions;
+    out.lastSentAt = now;
+    out.txOrder = ++m_txCounter;
+    if (m_rtoDeadline < 0)
+        m_rtoDeadline = now + m_rto;
+}
+
+void ReliableChannel::emitDatagram(const Datagram &datagram)
+{
+    QByteArray bytes = UdpWire::encode(datagram);
+    Q_ASSERT(!bytes.isEmpty() && bytes.size() <= UdpWire::MaxDatagramSize);
+    m_datagramsOut.append(std::move(bytes));
+}
+
+void ReliableChannel::emitAckCarrier(Kind kind, quint32 seq)
+{
+    Datagram d;
+    d.kind = kind;
+    d.connectionId = m_connectionId;
+    d.seq = seq;
+    d.ack = m_rcvNext;
+    d.sack = sackBits();
+    if (m_acksDue > 0)
+        --m_acksDue;
+    emitDatagram(d);
+}
+
+quint64 ReliableChannel::sackBits() const
+{
+    if (m_rcvBufferedCount == 0)
+        return 0;
+    quint64 bits = 0;
+    for (quint32 i = 0; i + 1 < Window; ++i) {
+        if (m_rcv[(m_rcvNext + 1 + i) % Window].present)
+            bits |= quint64(1) << i;
+    }
+    return bits;
+}
+
+QList<QByteArray> ReliableChannel::takeDatagrams()
+{
+    while (m_acksDue > 0 && (m_state == State::Connected || m_state == State::Closing))
+        emitAckCarrier(Kind::Ack, 0);
+    m_acksDue = 0;
+    return std::exchange(m_datagramsOut, {});
+}
+
+QList<QByteArray> ReliableChannel::takePayloads()
+{
+    return std::exchange(m_payloadsOut, {});
+}
+
+QList<ReliableChannel::Event> ReliableChannel::takeEvents()
+{
+    return std::exchange(m_events, {});
+}
+
+// --- Receiving ---------------------------------------------------------------------------------
+
+bool ReliableChannel::handleDatagram(const QByteArray &bytes, qint64 now)
+{
+    Datagram d;
+    const UdpWire::DecodeError error = UdpWire::decode(bytes, &d);
+    if (error != UdpWire::DecodeError::None) {
+        qCDebug(lcReliableUdp) << "dropped malformed datagram:" << UdpWire::decodeErrorName(error);
+        return false;
+    }
+    if (d.connectionId != m_connectionId)
+        return false;
+
+    switch (m_state) {
+    case State::Dead:
+    case State::Failed:
+        return false;
+
+    case State::Closed:
+        // Lingering: the peer is still sending, so it missed our last word. Tell it again that we
+        // are finished, and (truthfully) how far we received; twice, as for any duplicate.
+        if (!UdpWire::isSequenced(d.kind) || !acceptAck(d))
+            return false;
+        for (int i = 0; i < DuplicateAckCopies; ++i)
+            emitAckCarrier(Kind::CloseAck, 0);
+        return true;
+
+    case State::Idle:
+        if (m_role != Role::Server || d.kind != Kind::HelloWithCookie)
+            return false;
+        m_lastHeard = now;
+        emitDatagram(shortDatagram(Kind::Accept, m_connectionId));
+        becomeConnected(now);
+        return true;
+
+    case State::Connecting:
+        switch (d.kind) {
+        case Kind::Cookie:
+            m_lastHeard = now;
+            if (m_stage != HandshakeStage::HelloSent)
+                return true; // a duplicate or late Cookie; the one we echo is as good
+            if (m_handshakeTransmissions == 1)
+                takeRttSample(now - m_handshakeSentAt);
+            m_cookie = d.cookie;
+            m_cookieReceivedAt = now;
+            m_stage = HandshakeStage::CookieEchoed;
+            m_handshakeTransmissions = 0;
+            sendHandshake(now);
+            return true;
+        case Kind::Accept:
+            m_lastHeard = now;
+            if (m_stage == HandshakeStage::CookieEchoed && m_handshakeTransmissions == 1)
+                takeRttSample(now - m_handshakeSentAt);
+            becomeConnected(now);
+            return true;
+        case Kind::Data:
+        case Kind::Ack:
+        case Kind::Ping:
+        case Kind::Close:
+        case Kind::CloseAck:
+            // The server sends these only after Accept: our Accept was lost, theirs is implied.
+            if (!acceptAck(d))
+                return false;
+            becomeConnected(now);
+            return handleEstablished(d, now);
+        default:
+            return false;
+        }
+
+    case State::Connected:
+    case State::Closing:
+        return handleEstablished(d, now);
+    }
+    return false;
+}
+
+bool ReliableChannel::handleEstablished(Datagram &d, qint64 now)
+{
+    switch (d.kind) {
+    case Kind::Hello:
+    case Kind::HelloWithCookie:
+        // Our Accept was lost; the client is still knocking with this connection id.
+        if (m_role != Role::Server)
+            return false;
+        m_lastHeard = now;
+        emitDatagram(shortDatagram(Kind::Accept, m_connectionId));
+        return true;
+    case Kind::Accept:
+    case Kind::Cookie:
+        return m_role == Role::Client; // late duplicates of the handshake
+    case Kind::Data:
+    case Kind::Ack:
+    case Kind::Ping:
+    case Kind::Close:
+    case Kind::CloseAck:
+        break;
+    default:
+        return false;
+    }
+
+    if (!acceptAck(d))
+        return false;
+    m_lastHeard = now;
+    if (UdpWire::isSequenced(d.kind))
+        receiveSequenced(d, now);
+    if (m_state != State::Connected && m_state != State::Closing)
+        return true; // the peer closed, or broke the protocol
+    processAck(d, now);
+    if (m_state == State::Closing) {
+        // Any acknowledgement covering our Close proves it was delivered in order (the peer sends
+        // CloseAck at that moment, but a later Ack says the same if the CloseAck was lost). A
+        // CloseAck that does not cover it comes from a peer that finished first (both closed at
+        // once): nothing more of ours will be delivered.
+        const bool confirmed = seqDiff(m_sndUna, m_closeSeq) > 0;
+        if (confirmed || d.kind == Kind::CloseAck) {
+            m_closeConfirmed = confirmed;
+            finish(State::Closed, now, LingerMs);
+            emitEvent(Event::Closed);
+            return true;
+        }
+    }
+    pump(now);
+    return true;
+}
+
+bool ReliableChannel::acceptAck(const Datagram &d) const
+{
+    // Acknowledging a sequence number we never sent: forged, or from another life of this id.
+    return seqDiff(d.ack, m_sndNxt) <= 0;
+}
+
+void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
+{
+    m_acksDue = qMax(m_acksDue, 1);
+    const qint32 offset = seqDiff(d.seq, m_rcvNext);
+    if (offset >= qint32(Window))
+        return;
+    // A duplicate means the acknowledgement that answered the original went missing (or the
+    // sender gave up on it early): answer it twice, so one lost datagram cannot stall the peer.
+    if (offset < 0 || m_rcv[d.seq % Window].present) {
+        m_acksDue = DuplicateAckCopies;
+        return;
+    }
+    Incoming &slot = m_rcv[d.seq % Window];
+    const qsizetype size = d.fragment.size();
+    // Cannot trigger for a peer that respects the window; never acknowledge what is not kept.
+    if (reassemblyBytes() + size > MaxReassemblyBytes)
+        return;
+    slot.present = true;
+    slot.kind = d.kind;
+    slot.fragmentIndex = d.fragmentIndex;
+    slot.fragmentCount = d.fragmentCount;
+    slot.fragment = std::move(d.fragment);
+    m_rcvBufferedBytes += size;
+    ++m_rcvBufferedCount;
+
+    while (m_state == State::Connected || m_state == State::Closing) {
+        Incoming &next = m_rcv[m_rcvNext % Window];
+        if (!next.present)
+            break;
+        Incoming in = std::exchange(next, Incoming());
+        m_rcvBufferedBytes -= in.fragment.size();
+        --m_rcvBufferedCount;
+        ++m_rcvNext;
+        deliverInOrder(in, now);
+    }
+}
+
+void ReliableChannel::deliverInOrder(Incoming &in, qint64 now)
+{
+    switch (in.kind) {
+    case Kind::Data:
+        if (m_partialCount == 0) {
+            if (in.fragmentIndex != 0)
+                return fail(QStringLiteral("payload starts with fragment %1").arg(in.fragmentIndex), now);
+            if (in.fragmentCount == 1) {
+                m_payloadsOut.append(std::move(in.fragment));
+                return;
+            }
+            m_partialCount = in.fragmentCount;
+            m_partialNextIndex = 1;
+            m_partial = std::move(in.fragment);
+            return;
+        }
+        if (in.fragmentIndex != m_partialNextIndex || in.fragmentCount != m_partialCount)
+            return fail(QStringLiteral("fragment %1/%2 where %3/%4 was due")
+                            .arg(in.fragmentIndex).arg(in.fragmentCount)
+                            .arg(m_partialNextIndex).arg(m_partialCount), now);
+        m_partial.append(in.fragment);
+        if (++m_partialNextIndex == m_partialCount) {
+            m_payloadsOut.append(std::exchange(m_partial, QByteArray()));
+            m_partialCount = 0;
+            m_partialNextIndex = 0;
+        }
+        return;
+    case Kind::Ping:
+        return;
+    case Kind::Close:
+        if (m_partialCount != 0)
+            return fail(QStringLiteral("Close inside a fragmented payload"), now);
+        emitEvent(Event::PeerClosed);
+        emitAckCarrier(Kind::CloseAck, 0);
+        // Full close: what we had not sent yet is dropped. If we are closing too, we still wait
+        // for our own Close to be acknowledged.
+        if (m_state == State::Connected)
+            finish(State::Closed, now, LingerMs);
+        return;
+    default:
+        return;
+    }
+}
+
+void ReliableChannel::processAck(const Datagram &d, qint64 now)
+{
+    qint64 sampleSentAt = -1;
+    auto noteAcked = [&](const Outgoing &out) {
+        // Karn: a datagram sent more than once gives no RTT sample, and no evidence about which
+        // transmission arrived for loss detection either.
+        if (out.transmissions != 1)
+            return;
+        sampleSentAt = qMax(sampleSentAt, out.lastSentAt);
+        m_largestAckedTxOrder = qMax(m_largestAckedTxOrder, out.txOrder);
+    };
+
+    bool advanced = false;
+    if (seqDiff(d.ack, m_sndUna) > 0) {
+        const quint32 count = d.ack - m_sndUna; // <= in flight: acceptAck() checked ack <= sndNxt
+        for (quint32 i = 0; i < count; ++i) {
+            const Outgoing &out = m_out.front();
+            if (!out.sacked) {
+                noteAcked(out);
+                m_bytesInFlight -= out.wireSize;
+                m_sendBufferBytes -= out.fragment.size();
+            }
+            m_out.pop_front();
+        }
+        m_sndUna = d.ack;
+        advanced = true;
+        if (seqDiff(d.ack, m_highestAckedNext) > 0)
+            m_highestAckedNext = d.ack;
+    }
+
+    quint64 bits = d.sack;
+    for (quint32 i = 0; bits != 0 && i < 64; ++i, bits >>= 1) {
+        if (!(bits & 1))
+            continue;
+        const quint32 seq = d.ack + 1 + i;
+        if (seqDiff(seq, m_sndNxt) >= 0)
+            break;
+        const qint32 offset = seqDiff(seq, m_sndUna);
+        if (offset < 0)
+            continue;
+        Outgoing &out = m_out[size_t(offset)];
+        if (out.sacked)
+            continue;
+        noteAcked(out);
+        if (seqDiff(seq + 1, m_highestAckedNext) > 0)
+            m_highestAckedNext = seq + 1;
+        out.sacked = true;
+        m_bytesInFlight -= out.wireSize;
+        m_sendBufferBytes -= out.fragment.size();
+        out.fragment = QByteArray(); // the receiver never discards what it acknowledged
+    }
+
+    if (sampleSentAt >= 0)
+        takeRttSample(now - sampleSentAt);
+    if (advanced) {
+        // RFC 6298 (5.2, 5.3): stop the timer when all is acknowledged, else restart it.
+        m_backoffCount = 0;
+        m_rtoDeadline = m_sndUna == m_sndNxt ? -1 : now + m_rto;
+    }
+    detectLosses(now);
+}
+
+void ReliableChannel::detectLosses(qint64 now)
+{
+    // A datagram is presumed lost, and resent at once, when
+    //  - one sent FastRetransmitThreshold transmissions after it was acknowledged (only
+    //    datagrams sent once count: for the others we cannot tell which transmission arrived), or
+    //  - a higher sequence number was acknowledged and it was last sent longer ago than
+    //    LossTimeThreshold * max(SRTT, latest RTT): the peer is answering, and it would have
+    //    answered this one by now. This also repairs holes left after a retransmission timeout,
+    //    where every datagram has been sent more than once.
+    const double rtt = m_hasRttSample ? qMax(m_srtt, m_latestRtt) : double(InitialRtoMs);
+    const qint64 lossDelay = qMax<qint64>(qint64(std::ceil(LossTimeThreshold * rtt)), 1);
+    const quint32 inFlight = m_sndNxt - m_sndUna;
+    for (quint32 i = 0; i < inFlight; ++i) {
+        Outgoing &out = m_out[i];
+        if (out.sacked)
+            continue;
+        const quint32 seq = m_sndUna + i;
+        if (seqDiff(seq + 1, m_highestAckedNext) >= 0)
+            break; // nothing above it acknowledged (yet)
+        if (out.txOrder + FastRetransmitThreshold <= m_largestAckedTxOrder || now - out.lastSentAt >= lossDelay)
+            transmit(out, seq, now);
+    }
+}
+
+// --- Timers ------------------------------------------------------------------------------------
+
+bool ReliableChannel::awaitingPeer() const
+{
+    return m_state == State::Connecting
+           || ((m_state == State::Connected || m_state == State::Closing) && m_sndNxt != m_sndUna);
+}
+
+qint64 ReliableChannel::nextTimeoutAt() const
+{
+    if (m_state != State::Connecting && m_state != State::Connected && m_state != State::Closing)
+        return -1;
+    qint64 at = m_rtoDeadline;
+    auto consider = [&at](qint64 t) {
+        if (at < 0 || t < at)
+            at = t;
+    };
+    if (awaitingPeer())
+        consider(qMax(m_lastHeard, m_waitingSince) + DeadPeerTimeoutMs);
+    if (m_state == State::Connected && m_sndNxt == m_sndUna)
+        consider(m_lastHeard + KeepaliveIntervalMs);
+    return at;
+}
+
+void ReliableChannel::onTimer(qint64 now)
+{
+    if (m_state != State::Connecting && m_state != State::Connected && m_state != State::Closing)
+        return;
+    if (awaitingPeer() && now - qMax(m_lastHeard, m_waitingSince) >= DeadPeerTimeoutMs) {
+        qCInfo(lcReliableUdp) << "connection" << Qt::hex << m_connectionId << "dead: no answer for"
+                              << Qt::dec << (now - qMax(m_lastHeard, m_waitingSince)) << "ms";
+        finish(State::Dead, now, 0);
+        emitEvent(Event::Dead);
+        return;
+    }
+    if (m_rtoDeadline >= 0 && now >= m_rtoDeadline)
+        onRetransmissionTimeout(now);
+    if (m_state == State::Connected && m_sndNxt == m_sndUna
+        && now - m_lastHeard >= KeepaliveIntervalMs)
+        queueControl(Kind::Ping, now);
+}
+
+void ReliableChannel::onRetransmissionTimeout(qint64 now)
+{
+    const qint64 expiredRto = m_rto;
+    // RFC 6298 (5.5): back off. Karn: the backed-off value stays until a valid sample.
+    m_rto = qMin(m_rto * 2, MaxRtoMs);
+    ++m_backoffCount;
+    m_rtoDeadline = -1;
+
+    if (m_state == State::Connecting) {
+        if (m_stage == HandshakeStage::CookieEchoed && now - m_cookieReceivedAt >= CookieRefreshMs) {
+            m_stage = HandshakeStage::HelloSent; // the cookie may have expired: ask for a new one
+            m_cookie.clear();
+            m_handshakeTransmissions = 0;
+        }
+        sendHandshake(now);
+        return;
+    }
+
+    const quint32 inFlight = m_sndNxt - m_sndUna;
+    bool first = true;
+    for (quint32 i = 0; i < inFlight; ++i) {
+        Outgoing &out = m_out[i];
+        if (out.sacked)
+            continue;
+        // RFC 6298 (5.4) resends the earliest unacknowledged datagram. On the first expiry we also
+        // resend the others whose own timeout has passed, so a lost tail costs one RTO, not one
+        // per datagram; while backed off, only the earliest probes the path.
+        if (first || (m_backoffCount == 1 && now - out.lastSentAt >= expiredRto))
+            transmit(out, m_sndUna + i, now);
+        first = false;
+    }
+    if (inFlight > 0)
+        m_rtoDeadline = now + m_rto;
+}
+
+void ReliableChannel::takeRttSample(qint64 sampleMs)
+{
+    const double r = double(qMax<qint64>(sampleMs, 0));
+    m_latestRtt = r;
+    if (!m_hasRttSample) {
+        // RFC 6298 (2.2)
+        m_srtt = r;
+        m_rttvar = r / 2;
+        m_hasRttSample = true;
+    } else {
+        // RFC 6298 (2.3), alpha = 1/8, beta = 1/4; RTTVAR uses the previous SRTT.
+        m_rttvar = 0.75 * m_rttvar + 0.25 * std::abs(m_srtt - r);
+        m_srtt = 0.875 * m_srtt + 0.125 * r;
+    }
+    const double rto = m_srtt + qMax(ClockGranularityMs, 4 * m_rttvar);
+    m_rto = qBound(MinRtoMs, qint64(std::ceil(rto)), MaxRtoMs);
+    m_backoffCount = 0;
+}
+
+} // namespace Confab

@@ -1,0 +1,215 @@
+// Confab over UDP: the datagram format, the stateless cookie and the server's stateless front
+// door. Pure functions, no sockets, no clocks of their own (time is passed in as milliseconds).
+//
+// docs/PROTOCOL-UDP.md is the contract; this header is its C++ mirror. Kind numbers are
+// APPEND-ONLY. All integers are big-endian (network order).
+//
+// Every datagram starts with the same 6-byte short header:
+//
+//   off len field
+//   0   1   magic/version  0xC1: high nibble 0xC marks Confab, low nibble is the UDP wire version
+//                          (1). 0xC0/0xC1 never occur in UTF-8 text and are not DTLS content types
+//                          (20..25), so a seed-002 text command or a DTLS record on the same port
+//                          is never mistaken for a Confab datagram. Other values: dropped.
+//   1   1   kind           Kind below; unknown kinds are dropped.
+//   2   4   connection id  chosen at random (non-zero) by the client for one connection; a Probe
+//                          puts a nonce here instead.
+//
+// Kind-specific layouts (sizes are exact: a datagram of any other size is dropped):
+//
+//   Hello            1200  short header, then zero padding up to MaxDatagramSize. The padding makes
+//                          the client's first datagram at least as large as any reply to it (no
+//                          amplification) and proves the path carries full-size datagrams.
+//   Cookie             42  short header, cookie (36): u32 coarse time (seconds of the server clock),
+//                          32-byte HMAC-SHA256 tag. Sent statelessly in reply to Hello.
+//   HelloWithCookie  1200  short header, the cookie echoed (36), zero padding to MaxDatagramSize.
+//   Accept              6  short header. The server keeps state for the client from now on.
+//   Probe              16  short header (nonce in the id field), 10 zero bytes.
+//   ProbeReply         16  short header (nonce echoed), u16 transport flags (Transport*),
+//                          u32 Confab protocol version, 4 zero bytes. Never larger than the Probe.
+//
+// Kinds used once connected share the 22-byte full header:
+//
+//   6   4   seq            sequence number of this datagram (Data, Ping, Close); 0 in Ack/CloseAck.
+//                          Each direction counts from 0; one number per datagram, not per payload.
+//                          Compared with serial-number arithmetic (RFC 1982), so it may wrap.
+//   10  4   ack            cumulative acknowledgement: every seq below this one has been received.
+//   14  8   sack           selective acknowledgement: bit i (bit 0 = least significant) set means
+//                          seq ack+1+i has been received too. 64 bits cover the whole window.
+//
+//   Ack                22  full header only: acknowledges, nothing more.
+//   Ping               22  full header; sequenced with no content, so it is acknowledged and
+//                          retransmitted like data (keepalive and dead-peer probe).
+//   Close              22  full header; sequenced, so it is delivered after every payload sent
+//                          before it. "I will send no more."
+//   CloseAck           22  full header; "I have finished with this connection". Sent when the
+//                          peer's Close is delivered (the ack then covers it), and by a closed
+//                          channel in answer to anything sequenced (the ack says what it received).
+//   Data          27-1200  full header, then:
+//     22  1   fragment index   0-based position of this fragment in its payload
+//     23  1   fragment count   1..MaxFragments fragments make up the payload
+//     24  2   fragment length  1..MaxFragmentPayload; must equal the bytes that follow
+//     26  n   fragment bytes   every fragment but the last carries exactly MaxFragmentPayload
+//                              bytes, so the whole payload's size is known from the last one and
+//                              checked against Limits::MaxFramePayload before anything is kept.
+//
+// A payload's fragments take consecutive sequence numbers, so in-order delivery is reassembly.
+#pragma once
+
+#include "protocol.h"
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QString>
+
+namespace Confab::UdpWire {
+
+constexpr quint8 MagicVersion = 0xC1;
+constexpr quint8 MagicMask = 0xF0;
+constexpr quint8 Magic = 0xC0;
+constexpr quint8 Version = 1;
+
+// Largest UDP payload Confab ever sends. 1200 bytes plus the IPv6 (40) and UDP (8) headers stay
+// under the 1280-byte IPv6 minimum MTU, so datagrams are never fragmented by IP on any path that
+// carries IPv6, and fit common tunnels (PPPoE, VPNs) over IPv4. (Seed 002 capped packets at 1024.)
+constexpr int MaxDatagramSize = 1200;
+constexpr int ShortHeaderSize = 6;
+constexpr int FullHeaderSize = 22;
+constexpr int DataHeaderSize = 26;
+constexpr int MaxFragmentPayload = MaxDatagramSize - DataHeaderSize; // 1174
+constexpr int MaxFragments = int((Limits::MaxFramePayload + MaxFragmentPayload - 1) / MaxFragmentPayload); // 56
+static_assert(MaxFragments <= 255, "fragment count must fit one byte");
+
+constexpr int CookieTimeSize = 4;
+constexpr int CookieMacSize = 32; // HMAC-SHA256
+constexpr int CookieSize = CookieTimeSize + CookieMacSize; // 36
+constexpr int HelloSize = MaxDatagramSize;
+constexpr int HelloWithCookieSize = MaxDatagramSize;
+constexpr int CookieReplySize = ShortHeaderSize + CookieSize; // 42
+constexpr int AcceptSize = ShortHeaderSize;
+constexpr int ProbeSize = 16;
+constexpr int ProbeReplySize = 16;
+static_assert(CookieReplySize <= HelloSize && AcceptSize <= HelloWithCookieSize
+                  && ProbeReplySize <= ProbeSize,
+              "no reply to an unverified source may be larger than the datagram that caused it");
+
+// Sequence numbers a sender may have outstanding beyond the receiver's cumulative ack, and the
+// receiver's buffer for out-of-order datagrams: the sack bitmap covers exactly this many.
+constexpr int WindowDatagrams = 64;
+
+// A cookie is accepted while (server seconds now) - (cookie seconds) is in 0..CookieLifetimeSecs.
+constexpr int CookieLifetimeSecs = 20;
+
+// ProbeReply transport flags.
+constexpr quint16 TransportTcp = 0x0001;
+constexpr quint16 TransportUdp = 0x0002;
+constexpr quint16 TransportTls = 0x0004;
+
+enum class Kind : quint8 {
+    Invalid = 0,
+    Hello = 1,
+    Cookie = 2,
+    HelloWithCookie = 3,
+    Accept = 4,
+    Data = 5,
+    Ack = 6,
+    Ping = 7,
+    Close = 8,
+    CloseAck = 9,
+    Probe = 10,
+    ProbeReply = 11,
+};
+constexpr quint8 LastKind = 11;
+
+QString kindName(Kind kind);
+// Data, Ping and Close take a sequence number and are acknowledged and retransmitted.
+constexpr bool isSequenced(Kind kind)
+{
+    return kind == Kind::Data || kind == Kind::Ping || kind == Kind::Close;
+}
+// The kinds that carry the 22-byte full header (seq, ack, sack).
+constexpr bool hasFullHeader(Kind kind)
+{
+    return isSequenced(kind) || kind == Kind::Ack || kind == Kind::CloseAck;
+}
+
+// One decoded datagram; which fields mean something depends on kind (see the table above).
+struct Datagram {
+    Kind kind = Kind::Invalid;
+    quint32 connectionId = 0; // the Probe/ProbeReply nonce for those kinds
+    quint32 seq = 0;
+    quint32 ack = 0;
+    quint64 sack = 0;
+    quint8 fragmentIndex = 0;
+    quint8 fragmentCount = 0;
+    QByteArray fragment;  // Data
+    QByteArray cookie;    // Cookie, HelloWithCookie: CookieSize bytes
+    quint16 transports = 0;       // ProbeReply
+    quint32 protocolVersion = 0;  // ProbeReply
+};
+
+enum class DecodeError {
+    None,
+    TooShort,       // shorter than the short header
+    TooLarge,       // longer than MaxDatagramSize
+    BadMagic,       // first byte's high nibble is not 0xC
+    BadVersion,     // Confab magic, but a wire version this build does not speak
+    UnknownKind,
+    BadSize,        // size does not match what the kind requires
+    BadConnectionId,// zero connection id on a connection kind
+    BadFragment,    // fragment index/count/length out of bounds or inconsistent
+};
+QString decodeErrorName(DecodeError error);
+
+// Checks everything that can be checked without connection state, before any allocation that
+// depends on the datagram's claims. On error *out is left in an unspecified state.
+DecodeError decode(const QByteArray &bytes, Datagram *out);
+
+// Encodes a well-formed datagram (pads Hello and HelloWithCookie). Fields that do not belong to
+// the kind are ignored. Returns an empty array for a datagram that decode() would reject.
+QByteArray encode(const Datagram &datagram);
+
+// Reads only the short header; 0 when the bytes are not a Confab datagram of a connection kind.
+quint32 peekConnectionId(const QByteArray &bytes);
+
+// --- Stateless cookies ---------------------------------------------------------------------
+//
+// tag = HMAC-SHA256(secret, "confab-udp-cookie-v1" | address (16 bytes, IPv4 as IPv4-mapped
+//                   IPv6) | port (u16) | connection id (u32) | time (u32))
+// cookie = time (u32, seconds of the server's clock) | tag
+//
+// The server keeps nothing per client until a valid cookie comes back, so a spoofed source,
+// which never sees the Cookie reply, cannot make the server allocate memory.
+
+constexpr int CookieSecretSize = 32;
+QByteArray generateCookieSecret(); // CookieSecretSize bytes from the system CSPRNG
+
+QByteArray mintCookie(const QByteArray &secret, const QHostAddress &address, quint16 port,
+                      quint32 connectionId, qint64 nowMs);
+
+enum class CookieCheck { Valid, Malformed, Forged, Expired };
+CookieCheck verifyCookie(const QByteArray &secret, const QByteArray &cookie,
+                         const QHostAddress &address, quint16 port, quint32 connectionId,
+                         qint64 nowMs);
+
+// --- The server's front door for sources it keeps no state for -----------------------------
+//
+// Probe           -> ProbeReply (16 bytes, same as the Probe)
+// Hello           -> Cookie (42 bytes, the Hello is 1200)
+// HelloWithCookie -> Admit when the cookie is valid (create a Server ReliableChannel and hand it
+//                    this datagram; it answers Accept), otherwise dropped
+// anything else   -> dropped, no reply (a Close included: a server channel lingers after it is
+//                    Closed to answer a peer that missed its CloseAck; see ReliableChannel::LingerMs)
+// A reply is never larger than the datagram that caused it.
+struct GateVerdict {
+    enum class Action { Drop, Reply, Admit };
+    Action action = Action::Drop;
+    QByteArray reply;          // for Reply
+    quint32 connectionId = 0;  // for Admit
+    DecodeError decodeError = DecodeError::None;
+};
+
+GateVerdict screenUnverified(const QByteArray &datagram, const QHostAddress &address, quint16 port,
+                             const QByteArray &secret, qint64 nowMs, quint16 transports);
+
+} // namespace Confab::UdpWire
