@@ -1,0 +1,78 @@
+// Direct chat: two people, no server (seeds 000 and 001). The wire is plain UTF-8 text, one
+// message per line ("\n", an optional "\r" before it is dropped), so `nc HOST PORT` is a valid
+// peer. A line may hold at most MaxLineBytes; a peer that sends a longer one is disconnected.
+//
+// start(peer, listenPort) does what the seeds did: connect to the peer, and if that fails (refused,
+// unreachable, or no answer within ConnectTimeoutMs) listen on listenPort and take the first peer
+// that connects. Anyone else who connects later is turned away.
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QObject>
+#include <QTimer>
+
+QT_BEGIN_NAMESPACE
+class QTcpServer;
+class QTcpSocket;
+QT_END_NAMESPACE
+
+namespace Confab {
+
+class DirectChat : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Idle, Connecting, Listening, Connected, Closed };
+    Q_ENUM(State)
+
+    static constexpr int MaxLineBytes = 16 * 1024;
+    static constexpr int ConnectTimeoutMs = 5000;
+
+    explicit DirectChat(QObject *parent = nullptr);
+    ~DirectChat() override;
+
+    State state() const { return m_state; }
+    // "host:port" of the peer once connected.
+    QString peerName() const;
+
+    // Connects to peerHost:peerPort; when that fails and listenPort is not 0, listens there instead.
+    void start(const QString &peerHost, quint16 peerPort, quint16 listenPort);
+    // Only listens (no peer to try first).
+    bool listen(quint16 port, const QHostAddress &address = QHostAddress::Any);
+    quint16 listeningPort() const;
+    // Takes over a connected socket (used after a poke brought two peers together).
+    void adopt(QTcpSocket *socket);
+
+    // Sends text; each line of it goes as one line. Returns false when not connected.
+    bool send(const QString &text);
+    // Closes the connection (the peer sees it end) and stops listening.
+    void close();
+
+signals:
+    void stateChanged(Confab::DirectChat::State state);
+    void listening(quint16 port);
+    void peerConnected(const QString &peer);
+    void lineReceived(const QString &text);
+    void peerLeft();
+    void errorOccurred(const QString &message);
+
+private:
+    void setState(State state);
+    void onConnectFailed(const QString &reason);
+    void onNewConnection();
+    void onReadyRead();
+    void onDisconnected();
+    void attach(QTcpSocket *socket);
+
+    State m_state = State::Idle;
+    QTcpSocket *m_socket = nullptr;
+    QTcpServer *m_server = nullptr;
+    QByteArray m_buffer;
+    QTimer m_connectTimer;
+    quint16 m_listenPort = 0;
+    QString m_peerHost;
+    quint16 m_peerPort = 0;
+};
+
+} // namespace Confab
