@@ -309,7 +309,7 @@ void ClientSession::onMessage(const Message &message)
         return;
     }
     default:
-        if (dispatchRoomMessage(message))
+        if (dispatchRoomMessage(message) || dispatchRendezvousMessage(message))
             return;
         qCWarning(lcClient) << "ignoring unexpected" << messageTypeName(message.type()) << "from the server";
         return;

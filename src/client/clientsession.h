@@ -67,6 +67,17 @@ struct JoinedRoom {
     QStringList members;
 };
 
+// The server introduced us to a peer for a direct chat (an accepted poke, or a bridge pairing).
+struct PeerIntroduction {
+    quint64 requestId = 0;  // our Poke, PokeAnswer or Bridge request
+    quint64 pokeId = 0;     // 0 for a bridge
+    QString peer;           // the other user
+    QString address;        // the peer's address as the server sees it
+    quint16 port = 0;       // where to connect (when we connect)
+    QString token;          // one-time proof both sides hold
+    bool weListen = false;  // we asked, so we listen; otherwise we connect to address:port
+};
+
 class ClientSession : public QObject
 {
     Q_OBJECT
@@ -158,6 +169,14 @@ public:
     // "#dev" → "dev"
     static QString roomName(const QString &input);
 
+    // Peer-to-peer rendezvous (PeerChats drives these and owns the sockets). `listenPort` is
+    // where this client will wait for the peer to connect.
+    quint64 poke(const QString &user, quint16 listenPort);
+    quint64 acceptPoke(quint64 pokeId);
+    quint64 declinePoke(quint64 pokeId);
+    quint64 requestBridge(quint16 listenPort);
+    quint64 cancelBridge();
+
     // A readable (translated) sentence for a server error code.
     static QString describeError(ErrorCode code);
 
@@ -194,6 +213,13 @@ signals:
     void memberLeft(const QString &room, const QString &user, const QString &reason);
     void memberKicked(const QString &room, const QString &user, const QString &by, const QString &reason);
     void topicChanged(const QString &room, const QString &topic, const QString &by);
+    // Rendezvous: someone pokes us; we were introduced to a peer; a poke or bridge came to
+    // nothing (declined, expired, cancelled, the other left). requestId is 0 for an incoming poke
+    // that expired or was withdrawn.
+    void pokeReceived(quint64 pokeId, const QString &from);
+    void peerIntroduced(const Confab::PeerIntroduction &introduction);
+    void pokeRefused(quint64 requestId, quint64 pokeId, const QString &reason);
+
     // A request with nothing else to report succeeded (topic, kick: count removed, ban, unban, close).
     void requestSucceeded(quint64 requestId, int count);
 
@@ -236,6 +262,7 @@ private:
     quint64 sendRoomRequest(const Message &message);
     quint64 sendRequest(Message message, MessageType kind);
     bool dispatchRoomMessage(const Message &message);
+    bool dispatchRendezvousMessage(const Message &message);
     bool forgetRoom(const QString &room);
     void failAllPending(const QString &message);
     void dropConnection(const QString &reason);

@@ -133,8 +133,9 @@ void DirectChat::attach(QTcpSocket *socket)
     connect(socket, &QTcpSocket::disconnected, this, &DirectChat::onDisconnected);
     setState(State::Connected);
     emit peerConnected(peerName());
+    // Lines that came with the handshake are delivered once our owner has connected to us.
     if (socket->bytesAvailable() > 0)
-        onReadyRead();
+        QMetaObject::invokeMethod(this, [this] { if (m_socket) onReadyRead(); }, Qt::QueuedConnection);
 }
 
 void DirectChat::onReadyRead()

@@ -131,6 +131,19 @@ const std::array<TypeRule, LastMessageType + 1> &schema()
         rule(MessageType::RoomUpdated, {roomField, {&Key::Topic, Kind::Text, false, Limits::MaxTopicBytes},
                                         {&Key::Owner, Kind::Text, false, name},
                                         {&Key::Members, Kind::Unsigned, false}});
+        rule(MessageType::Poke, {id, {&Key::User, Kind::Text, true, name}, {&Key::Port, Kind::Unsigned, true}});
+        rule(MessageType::PokeRequest, {{&Key::Poke, Kind::Unsigned, true}, {&Key::From, Kind::Text, true, name}});
+        rule(MessageType::PokeAnswer, {id, {&Key::Poke, Kind::Unsigned, true}, {&Key::Accept, Kind::Bool, true}});
+        rule(MessageType::PokeResult, {{&Key::Re, Kind::Unsigned, false}, {&Key::Poke, Kind::Unsigned, false},
+                                       {&Key::Accepted, Kind::Bool, true},
+                                       {&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes},
+                                       {&Key::Peer, Kind::Text, false, name},
+                                       {&Key::Address, Kind::Text, false, 64},
+                                       {&Key::Port, Kind::Unsigned, false},
+                                       {&Key::Token, Kind::Text, false, 64},
+                                       {&Key::Role, Kind::Text, false, 16}});
+        rule(MessageType::Bridge, {id, {&Key::Port, Kind::Unsigned, true}});
+        rule(MessageType::CancelBridge, {id});
         rule(MessageType::SessionEnded, {{&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes * 2},
                                          {&Key::By, Kind::Text, false, name},
                                          {&Key::RetryAfter, Kind::Unsigned, false}});
@@ -520,6 +533,31 @@ Message Message::sessionEnded(const QString &reason, const QString &by, qint64 r
     if (retryAfterMs >= 0)
         m.set(Key::RetryAfter, retryAfterMs);
     return m;
+}
+
+Message Message::poke(quint64 id, const QString &user, quint16 port)
+{
+    return Message(MessageType::Poke).set(Key::Id, qint64(id)).set(Key::User, user).set(Key::Port, port);
+}
+
+Message Message::pokeRequest(quint64 poke, const QString &from)
+{
+    return Message(MessageType::PokeRequest).set(Key::Poke, qint64(poke)).set(Key::From, from);
+}
+
+Message Message::pokeAnswer(quint64 id, quint64 poke, bool accept)
+{
+    return Message(MessageType::PokeAnswer).set(Key::Id, qint64(id)).set(Key::Poke, qint64(poke)).set(Key::Accept, accept);
+}
+
+Message Message::bridge(quint64 id, quint16 port)
+{
+    return Message(MessageType::Bridge).set(Key::Id, qint64(id)).set(Key::Port, port);
+}
+
+Message Message::cancelBridge(quint64 id)
+{
+    return Message(MessageType::CancelBridge).set(Key::Id, qint64(id));
 }
 
 Message Message::roomUpdated(const QString &room, const QString &topic, const QString &owner, int memberCount)

@@ -49,6 +49,14 @@ inline const QString Members = QStringLiteral("members");
 inline const QString Joined = QStringLiteral("joined");
 inline const QString By = QStringLiteral("by");
 inline const QString PasswordReset = QStringLiteral("passwordReset");
+inline const QString Poke = QStringLiteral("poke");
+inline const QString Port = QStringLiteral("port");
+inline const QString Accept = QStringLiteral("accept");
+inline const QString Accepted = QStringLiteral("accepted");
+inline const QString Peer = QStringLiteral("peer");
+inline const QString Address = QStringLiteral("address");
+inline const QString Token = QStringLiteral("token");
+inline const QString Role = QStringLiteral("role");
 } // namespace Key
 
 struct DecodeResult;
@@ -127,6 +135,12 @@ public:
     static Message ok(quint64 re, int count = -1);
     static Message closeRoom(quint64 id, const QString &room);
     static Message roomClosed(const QString &room, const QString &by);
+    // Peer-to-peer rendezvous
+    static Message poke(quint64 id, const QString &user, quint16 port);
+    static Message pokeRequest(quint64 poke, const QString &from);
+    static Message pokeAnswer(quint64 id, quint64 poke, bool accept);
+    static Message bridge(quint64 id, quint16 port);
+    static Message cancelBridge(quint64 id);
     static Message roomUpdated(const QString &room, const QString &topic, const QString &owner, int memberCount);
     static Message sessionEnded(const QString &reason, const QString &by, qint64 retryAfterMs = -1);
 

@@ -50,6 +50,12 @@ QString messageTypeName(MessageType type)
     case MessageType::RoomClosed: return QStringLiteral("RoomClosed");
     case MessageType::SessionEnded: return QStringLiteral("SessionEnded");
     case MessageType::RoomUpdated: return QStringLiteral("RoomUpdated");
+    case MessageType::Poke: return QStringLiteral("Poke");
+    case MessageType::PokeRequest: return QStringLiteral("PokeRequest");
+    case MessageType::PokeAnswer: return QStringLiteral("PokeAnswer");
+    case MessageType::PokeResult: return QStringLiteral("PokeResult");
+    case MessageType::Bridge: return QStringLiteral("Bridge");
+    case MessageType::CancelBridge: return QStringLiteral("CancelBridge");
     }
     return QStringLiteral("Type%1").arg(int(type));
 }
@@ -85,6 +91,7 @@ QString errorCodeName(ErrorCode code)
     case ErrorCode::AlreadyInRoom: return QStringLiteral("AlreadyInRoom");
     case ErrorCode::NotPermitted: return QStringLiteral("NotPermitted");
     case ErrorCode::Banned: return QStringLiteral("Banned");
+    case ErrorCode::NoSuchPoke: return QStringLiteral("NoSuchPoke");
     }
     return QStringLiteral("Error%1").arg(int(code));
 }
@@ -120,6 +127,7 @@ QString errorCodeDescription(ErrorCode code)
     case ErrorCode::AlreadyInRoom: return QStringLiteral("you are already in that room");
     case ErrorCode::NotPermitted: return QStringLiteral("not permitted");
     case ErrorCode::Banned: return QStringLiteral("banned from this server");
+    case ErrorCode::NoSuchPoke: return QStringLiteral("no such poke (it may have expired)");
     }
     return QStringLiteral("error %1").arg(int(code));
 }

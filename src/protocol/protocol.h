@@ -60,8 +60,15 @@ enum class MessageType : quint16 {
     RoomClosed = 42,    // S→C  {room, by}
     SessionEnded = 43,  // S→C  {reason, by, retryAfter?}  the administrator ended this session
     RoomUpdated = 44,   // S→C  {room, topic, owner, members}  to everyone: a room was created or changed
+    // Rendezvous for peer-to-peer chats (capability "p2p")
+    Poke = 45,          // C→S  {id, user, port}  ask `user` to talk directly; we listen on `port`
+    PokeRequest = 46,   // S→C  {poke, from}  someone asks to talk directly
+    PokeAnswer = 47,    // C→S  {id, poke, accept}
+    PokeResult = 48,    // S→C  {re?, poke?, accepted, reason?, peer?, address?, port?, token?, role?}
+    Bridge = 49,        // C→S  {id, port}  pair me with anyone who is waiting (seed 002)
+    CancelBridge = 50,  // C→S  {id}
 };
-constexpr quint16 LastMessageType = 44;
+constexpr quint16 LastMessageType = 50;
 
 enum class ErrorCode : quint16 {
     None = 0,
@@ -92,6 +99,7 @@ enum class ErrorCode : quint16 {
     AlreadyInRoom = 25,
     NotPermitted = 26,      // e.g. kicking or banning the owner, banning oneself
     Banned = 27,            // the account or address is banned from the server (retryAfter: ms left, 0 = for good)
+    NoSuchPoke = 28,        // answer to a poke that does not exist (any more), or cancel without a wait
 };
 
 namespace Limits {

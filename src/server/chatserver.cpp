@@ -183,7 +183,7 @@ void ChatServer::onMessage(Session *session, const Message &message)
                                        message.requestId());
         break;
     default:
-        if (dispatchRoomMessage(session, message))
+        if (dispatchRoomMessage(session, message) || dispatchRendezvousMessage(session, message))
             break;
         session->connection->sendError(ErrorCode::UnexpectedMessage,
                                        tr("%1 is not a client request").arg(messageTypeName(message.type())),
@@ -201,7 +201,7 @@ void ChatServer::handleHello(Session *session, const Message &message)
         return;
     }
     session->state = SessionState::AwaitingLogin;
-    session->connection->send(Message::welcome(m_config.serverName, {QStringLiteral("lobby"), QStringLiteral("dm"), QStringLiteral("rooms")}));
+    session->connection->send(Message::welcome(m_config.serverName, {QStringLiteral("lobby"), QStringLiteral("dm"), QStringLiteral("rooms"), QStringLiteral("p2p")}));
 }
 
 void ChatServer::handleLogin(Session *session, const Message &message)
@@ -404,6 +404,7 @@ void ChatServer::endSession(Session *session, const QString &reason)
         return;
     session->ended = true;
     leaveAllRooms(session, reason);
+    dropRendezvous(session);
     if (!session->key.isEmpty() && m_online.value(session->key) == session) {
         m_online.remove(session->key);
         if (!m_shuttingDown)

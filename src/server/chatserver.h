@@ -14,6 +14,8 @@
 #include <QPointer>
 #include <QSet>
 
+#include <optional>
+
 QT_BEGIN_NAMESPACE
 class QTcpServer;
 class QTimer;
@@ -31,6 +33,7 @@ struct ServerConfig {
     int pingIntervalMs = Limits::DefaultPingIntervalMs;
     int idleTimeoutMs = Limits::DefaultIdleTimeoutMs;
     int loginTimeoutMs = 60 * 1000;        // a connection must log in within this time
+    int pokeTimeoutMs = 60 * 1000;         // an unanswered poke expires after this time
     QString serverName = QStringLiteral("Confab");
 };
 
@@ -168,6 +171,30 @@ private:
     void handleListUsers(Session *session, const Message &message);
     void handleQuit(Session *session, const Message &message);
 
+    // Peer-to-peer rendezvous: poke and bridge (chatserver_rendezvous.cpp)
+    struct PendingPoke {
+        quint64 id = 0;
+        quint64 fromSession = 0;
+        quint64 fromRequest = 0;
+        quint64 toSession = 0;
+        quint16 port = 0;
+    };
+    struct BridgeWait {
+        quint64 session = 0;
+        quint64 request = 0;
+        quint16 port = 0;
+    };
+    bool dispatchRendezvousMessage(Session *session, const Message &message);
+    void handlePoke(Session *session, const Message &message);
+    void handlePokeAnswer(Session *session, const Message &message);
+    void handleBridge(Session *session, const Message &message);
+    void handleCancelBridge(Session *session, const Message &message);
+    void expirePoke(quint64 pokeId);
+    // Hands both sides each other's address and a one-time token; the listener waits on `port`.
+    void pairPeers(Session *listener, quint64 listenerRequest, quint16 port, Session *connector,
+                   quint64 connectorRequest, quint64 pokeId);
+    void dropRendezvous(Session *session);
+
     // Rooms (chatserver_rooms.cpp)
     void loadRooms();
     bool dispatchRoomMessage(Session *session, const Message &message);
@@ -217,6 +244,9 @@ private:
     BanStore m_banStore;
     ServerStats m_totals;                          // counters, plus frames/bytes of closed connections
     bool m_trafficObserved = false;
+    QHash<quint64, PendingPoke> m_pokes;
+    quint64 m_nextPokeId = 1;
+    std::optional<BridgeWait> m_bridgeWait;        // the one user waiting to be paired, if any
     QSet<QString> m_changedRooms;                  // canonical names waiting for RoomUpdated
     QTimer *m_roomUpdateTimer = nullptr;
     quint16 m_lastPort = 0;

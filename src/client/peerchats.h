@@ -1,0 +1,81 @@
+// Peer-to-peer chats set up through the server's rendezvous (poke and bridge), for both clients.
+//
+// The one who asks (poke, or the first to wait on a bridge) listens on a fresh port; once the
+// server introduces the pair, the other connects and sends the one-time token:
+//
+//     connector → listener:  "CONFAB-P2P 1 <token>\n"
+//     listener → connector:  "CONFAB-P2P OK\n"      (or "CONFAB-P2P DENIED\n", then close)
+//
+// after which both sides speak the direct-chat line protocol (DirectChat). The server sees none of
+// it. A side that cannot complete this within the handshake timeout reports a clear failure.
+#pragma once
+
+#include "clientsession.h"
+#include "directchat.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+
+QT_BEGIN_NAMESPACE
+class QTcpServer;
+class QTcpSocket;
+QT_END_NAMESPACE
+
+namespace Confab {
+
+class PeerChats : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int DefaultHandshakeTimeoutMs = 15000;
+
+    explicit PeerChats(ClientSession *session, QObject *parent = nullptr);
+    ~PeerChats() override;
+
+    // Asks `user` for a direct chat; returns the session's request id.
+    quint64 poke(const QString &user);
+    // Asks the server to pair us with anyone waiting (we wait if nobody is).
+    quint64 bridge();
+    quint64 cancelBridge();
+    quint64 accept(quint64 pokeId);
+    quint64 decline(quint64 pokeId);
+
+    // Pokes waiting for our answer: poke id → who.
+    QHash<quint64, QString> incomingPokes() const { return m_incoming; }
+
+    // Which address to listen on (tests use 127.0.0.1; the default is every interface).
+    void setListenAddress(const QHostAddress &address) { m_listenAddress = address; }
+    // How long the direct connection may take once the server introduced the pair.
+    void setHandshakeTimeout(int milliseconds) { m_handshakeTimeoutMs = milliseconds; }
+
+signals:
+    // A direct chat is up. The chat is owned by this object until it closes, then deleted.
+    void chatStarted(Confab::DirectChat *chat, const QString &peer);
+    // A poke, bridge or connection attempt came to nothing; `reason` is for the user.
+    void failed(const QString &peer, const QString &reason);
+    void pokeReceived(quint64 pokeId, const QString &from);
+
+private:
+    struct Pending {
+        QTcpServer *listener = nullptr;   // when we listen
+        QString peer;                     // known once introduced (or the poked user)
+        QString token;
+    };
+
+    QTcpServer *openListener();
+    void onIntroduced(const PeerIntroduction &intro);
+    void onRefused(quint64 requestId, quint64 pokeId, const QString &reason);
+    void onIncomingConnection(quint64 requestId);
+    void connectToPeer(const PeerIntroduction &intro);
+    void start(QTcpSocket *socket, const QString &peer);
+    void drop(quint64 requestId);
+
+    QPointer<ClientSession> m_session;
+    QHash<quint64, Pending> m_pending;    // request id → what we wait for
+    QHash<quint64, QString> m_incoming;   // poke id → from
+    QHostAddress m_listenAddress = QHostAddress::Any;
+    int m_handshakeTimeoutMs = DefaultHandshakeTimeoutMs;
+};
+
+} // namespace Confab
