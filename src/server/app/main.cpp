@@ -1,24 +1,75 @@
-// confab-server: one binary; --headless runs the core under QCoreApplication, otherwise the
-// admin window observes the same core.
+// confab-server: one binary; --headless runs the core under QCoreApplication, otherwise a
+// QApplication shows the admin window, which observes and commands the same core.
+#include "adminwindow.h"
 #include "chatserver.h"
 #include "unixsignalwatcher.h"
 
+#include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QMessageBox>
 #include <QStandardPaths>
 
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 using namespace Confab;
+
+namespace {
+
+// The mode must be known before the application object exists, so --headless (and --help or
+// --version, which need no window either) is looked for by hand; QCommandLineParser checks every
+// option, and documents them, afterwards.
+bool needsNoWindow(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const char *arg = argv[i];
+        if (std::strcmp(arg, "--") == 0)
+            break;
+        for (const char *option : {"--headless", "-headless", "--help", "-h", "-?", "--help-all", "--version", "-v"}) {
+            if (std::strcmp(arg, option) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+// Whether a QApplication can open a window. Qt aborts when its platform plugin finds no display,
+// so without one we stop first with a clear message.
+bool displayAvailable(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "-platform") == 0 || std::strcmp(argv[i], "--platform") == 0)
+            return true; // the user chose a platform plugin (offscreen, vnc, …)
+    }
+    const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
+    if (!platform.isEmpty() && !platform.startsWith("xcb") && !platform.startsWith("wayland"))
+        return true;
+    return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
     QCoreApplication::setOrganizationName(QStringLiteral("confab"));
     QCoreApplication::setApplicationName(QStringLiteral("confab-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CONFAB_VERSION));
-    QCoreApplication app(argc, argv);
+    const bool headless = needsNoWindow(argc, argv);
+    if (!headless && !displayAvailable(argc, argv)) {
+        std::fprintf(stderr, "confab-server: no display is available for the admin window "
+                             "(DISPLAY and WAYLAND_DISPLAY are unset).\n"
+                             "Run \"confab-server --headless\" to serve without a window.\n");
+        return 3;
+    }
+    std::unique_ptr<QCoreApplication> application;
+    if (headless)
+        application = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        application = std::make_unique<QApplication>(argc, argv);
+    QCoreApplication &app = *application;
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QCoreApplication::translate("main", "Confab chat server"));
@@ -61,13 +112,13 @@ int main(int argc, char *argv[])
         }
         config.passwordIterations = n;
     }
-    if (!parser.isSet(headlessOption))
-        std::fprintf(stderr, "confab-server: the admin window is not built yet; running headless\n");
-
     ChatServer server(config);
     QString error;
     if (!server.start(&error)) {
         std::fprintf(stderr, "confab-server: %s\n", qPrintable(error));
+        if (!headless)
+            QMessageBox::critical(nullptr, QCoreApplication::translate("main", "Confab server"),
+                                  QCoreApplication::translate("main", "The server could not start:\n%1").arg(error));
         return 1;
     }
     std::printf("confab-server listening on %s:%u (TCP)\n", qPrintable(config.host.toString()), server.tcpPort());
@@ -79,6 +130,19 @@ int main(int argc, char *argv[])
         server.shutdown(number == SIGINT ? QCoreApplication::translate("main", "server stopped by its operator (interrupt)")
                                          : QCoreApplication::translate("main", "server is shutting down"));
     });
-    QObject::connect(&server, &ChatServer::stopped, &app, &QCoreApplication::quit);
+    // Queued, so the admin window has seen stopped() (and will not ask about closing) before the
+    // application closes its windows and quits.
+    QObject::connect(&server, &ChatServer::stopped, &app, &QCoreApplication::quit, Qt::QueuedConnection);
+
+    std::unique_ptr<AdminWindow> window;
+    if (!headless) {
+        // The program ends when the server stops, not when its window closes: closing the window
+        // may leave the server running in the background (AdminWindow asks).
+        QApplication::setQuitOnLastWindowClosed(false);
+        QApplication::setDesktopFileName(QStringLiteral("confab-server"));
+        window = std::make_unique<AdminWindow>(&server);
+        QApplication::setWindowIcon(window->windowIcon());
+        window->show();
+    }
     return app.exec();
 }

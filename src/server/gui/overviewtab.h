@@ -1,0 +1,47 @@
+// The server at a glance: where it listens (per transport) with a start/stop-listening button,
+// uptime, who is online, a live chart of messages per second and the totals since start.
+// Reads ChatServer::stats() once a second.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QPointer>
+#include <QTimer>
+#include <QWidget>
+
+#include <memory>
+
+namespace Ui {
+class OverviewTab;
+}
+
+namespace Confab {
+
+class ChatServer;
+class RateChart;
+
+class OverviewTab : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit OverviewTab(ChatServer *server, QWidget *parent = nullptr);
+    ~OverviewTab() override;
+
+    RateChart *rateChart() const;
+    // Reads the server's figures now and adds a point to the chart (the timer calls this each second).
+    void sample();
+
+signals:
+    void statusMessage(const QString &text);
+
+private:
+    void updateListening();
+    void toggleListening();
+
+    std::unique_ptr<Ui::OverviewTab> m_ui;
+    QPointer<ChatServer> m_server;
+    QTimer m_tick;
+    QElapsedTimer m_sinceLastSample;
+    quint64 m_lastRelayed = 0;
+};
+
+} // namespace Confab

@@ -1,0 +1,74 @@
+#include "demopeer.h"
+
+using namespace Confab;
+
+namespace ConfabDemo {
+
+DemoPeer::DemoPeer(const QString &user, const QString &password, const QHostAddress &localAddress, QObject *parent)
+    : QObject(parent)
+    , m_user(user)
+    , m_password(password)
+    , m_localAddress(localAddress)
+{
+    connect(&m_socket, &QTcpSocket::connected, this, &DemoPeer::onConnected);
+    connect(&m_socket, &QTcpSocket::readyRead, this, &DemoPeer::onReadyRead);
+    connect(&m_socket, &QTcpSocket::disconnected, this, [this] {
+        m_loggedIn = false;
+        emit closed();
+    });
+}
+
+void DemoPeer::connectToServer(const QHostAddress &host, quint16 port)
+{
+    if (!m_localAddress.isNull() && !m_socket.bind(m_localAddress, 0))
+        qWarning("demo peer %s: cannot bind %s: %s", qPrintable(m_user), qPrintable(m_localAddress.toString()),
+                 qPrintable(m_socket.errorString()));
+    m_socket.connectToHost(host, port);
+}
+
+void DemoPeer::send(const Message &message)
+{
+    if (m_socket.state() == QAbstractSocket::ConnectedState)
+        m_socket.write(message.toFrame());
+}
+
+void DemoPeer::quit(const QString &reason)
+{
+    send(Message::quit(reason));
+    m_socket.disconnectFromHost();
+}
+
+void DemoPeer::onConnected()
+{
+    send(Message::hello(QStringLiteral("confab-demo/1")));
+}
+
+void DemoPeer::onReadyRead()
+{
+    m_decoder.append(m_socket.readAll());
+    QByteArray payload;
+    while (m_decoder.next(&payload) == FrameDecoder::Status::Frame) {
+        const DecodeResult decoded = Message::decode(payload);
+        if (!decoded.ok())
+            continue;
+        const Message &m = decoded.message;
+        switch (m.type()) {
+        case MessageType::Ping:
+            send(Message::pong(quint64(m.integer(Key::Nonce))));
+            break;
+        case MessageType::Welcome:
+            if (!m_user.isEmpty())
+                send(Message::login(nextId(), m_user, m_password));
+            break;
+        case MessageType::LoginOk:
+            m_loggedIn = true;
+            emit loggedIn();
+            break;
+        default:
+            break;
+        }
+        emit received(m);
+    }
+}
+
+} // namespace ConfabDemo
