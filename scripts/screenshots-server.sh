@@ -35,7 +35,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     server=$!
     port=""
     for _ in $(seq 1 100); do
-        port=$(sed -n "s/^confab-server listening on .*:\([0-9]*\) (TCP)$/\1/p" "$CONFAB_WORK/server.out")
+        port=$(sed -n "s/^confab-server listening on .*:\([0-9]*\) (.*)$/\1/p" "$CONFAB_WORK/server.out")
         [ -n "$port" ] && break
         sleep 0.1
     done

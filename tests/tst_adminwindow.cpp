@@ -469,9 +469,10 @@ void tst_AdminWindow::overviewShowsTheServer()
     QCOMPARE(overview->rateChart()->samples().size(), 3); // at construction and the two above
     QCOMPARE(child<QLabel>(w, QStringLiteral("onlineLabel"))->text(), QStringLiteral("2"));
     QCOMPARE(child<QLabel>(w, QStringLiteral("messagesLabel"))->text(), QStringLiteral("5"));
-    const QString listening = QStringLiteral("TCP 127.0.0.1:%1").arg(f.ts.port());
+    // One port number serves both transports: TCP and UDP are separate port spaces.
+    const QString listening = QStringLiteral("TCP 127.0.0.1:%1\nUDP 127.0.0.1:%1").arg(f.ts.port());
     QCOMPARE(child<QLabel>(w, QStringLiteral("listenersLabel"))->text(), listening);
-    QVERIFY(child<QLabel>(w, QStringLiteral("serverStatusLabel"))->text().contains(listening));
+    QVERIFY(child<QLabel>(w, QStringLiteral("serverStatusLabel"))->text().contains(QString(listening).replace(QLatin1Char('\n'), QStringLiteral(", "))));
 
     auto *toggle = child<QPushButton>(w, QStringLiteral("listeningButton"));
     toggle->click();

@@ -1,6 +1,10 @@
 // The server core over real loopback sockets: accounts, lobby, DMs, presence, keepalive,
-// shutdown, and every kind of bad input.
+// shutdown, and every kind of bad input. Every test runs over TCP and over UDP (the global data
+// rows "tcp" and "udp"); the few about one transport's framing skip the other row.
 #include "testsupport.h"
+
+#include "udplistener.h"
+#include "udpwire.h"
 
 #include <QtEndian>
 
@@ -11,6 +15,7 @@ class tst_ChatServer : public QObject
 {
     Q_OBJECT
 private slots:
+    void initTestCase_data();
     void helloGetsWelcome();
     void firstMessageMustBeHello();
     void versionMismatchIsRefused();
@@ -28,6 +33,7 @@ private slots:
     void quitEndsSessionCleanly();
     void oversizedFrameClosesOnlyThatConnection();
     void emptyFrameClosesConnection();
+    void garbageFromThePeersAddressIsDropped();
     void malformedPayloadKeepsConnection_data();
     void malformedPayloadKeepsConnection();
     void emptyLobbyTextRefused();
@@ -35,26 +41,43 @@ private slots:
     void shutdownNotifiesEveryone();
     void vanishedPeerIsReportedAsLeft();
     void loginTimeout();
+
+private:
+    static RawPeer::Transport currentTransport()
+    {
+        QFETCH_GLOBAL(RawPeer::Transport, transport);
+        return transport;
+    }
 };
+
+void tst_ChatServer::initTestCase_data()
+{
+    addTransportRows();
+}
 
 void tst_ChatServer::helloGetsWelcome()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer peer(ts.port());
+    RawPeer peer(currentTransport(), ts.port());
     QVERIFY(peer.isConnected());
     peer.send(Message::hello(QStringLiteral("test")));
     const auto welcome = peer.expect(MessageType::Welcome);
     QVERIFY(welcome);
     QCOMPARE(welcome->integer(Key::Version), qint64(ProtocolVersion));
     QCOMPARE(welcome->map(Key::Limits).value(Key::MaxFrame).toInteger(), qint64(Limits::MaxFramePayload));
+    // The capabilities name the transports served, both by default.
+    QStringList caps;
+    for (const QCborValue &cap : welcome->array(Key::Caps))
+        caps << cap.toString();
+    QVERIFY2(caps.contains(QStringLiteral("tcp")) && caps.contains(QStringLiteral("udp")), qPrintable(caps.join(u',')));
 }
 
 void tst_ChatServer::firstMessageMustBeHello()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer peer(ts.port());
+    RawPeer peer(currentTransport(), ts.port());
     peer.send(Message::login(1, QStringLiteral("alice"), QStringLiteral("secret1")));
     const auto reply = peer.next();
     QCOMPARE(errorCodeOf(reply), ErrorCode::HelloRequired);
@@ -66,7 +89,7 @@ void tst_ChatServer::versionMismatchIsRefused()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer peer(ts.port());
+    RawPeer peer(currentTransport(), ts.port());
     Message hello = Message::hello(QStringLiteral("future"));
     hello.set(Key::Version, 99);
     peer.send(hello);
@@ -81,7 +104,7 @@ void tst_ChatServer::newUsernameCreatesAccount()
     TestServer ts;
     QVERIFY(ts.start());
     QSignalSpy created(ts.server->accounts(), &AccountStore::accountCreated);
-    RawPeer alice(ts.port());
+    RawPeer alice(currentTransport(), ts.port());
     const auto ok = alice.login(QStringLiteral("Alice"), QStringLiteral("secret1"), 5);
     QVERIFY(ok);
     QCOMPARE(ok->type(), MessageType::LoginOk);
@@ -104,12 +127,12 @@ void tst_ChatServer::usernamesAreCaseInsensitive()
     TestServer ts;
     QVERIFY(ts.start());
     {
-        RawPeer first(ts.port());
+        RawPeer first(currentTransport(), ts.port());
         QCOMPARE(first.login(QStringLiteral("Alice"), QStringLiteral("secret1"))->type(), MessageType::LoginOk);
         first.send(Message::quit());
         QVERIFY(first.waitClosed());
     }
-    RawPeer again(ts.port());
+    RawPeer again(currentTransport(), ts.port());
     const auto ok = again.login(QStringLiteral("ALICE"), QStringLiteral("secret1"));
     QCOMPARE(ok->type(), MessageType::LoginOk);
     QVERIFY(!ok->boolean(Key::Created));
@@ -121,9 +144,9 @@ void tst_ChatServer::secondLoginIsRefused()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer first(ts.port());
+    RawPeer first(currentTransport(), ts.port());
     QCOMPARE(first.login(QStringLiteral("alice"), QStringLiteral("secret1"))->type(), MessageType::LoginOk);
-    RawPeer second(ts.port());
+    RawPeer second(currentTransport(), ts.port());
     const auto reply = second.login(QStringLiteral("alice"), QStringLiteral("secret1"), 9);
     QCOMPARE(errorCodeOf(reply), ErrorCode::AlreadyLoggedIn);
     QCOMPARE(reply->replyTo(), quint64(9));
@@ -152,7 +175,7 @@ void tst_ChatServer::invalidUsernames()
     QFETCH(QString, name);
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer peer(ts.port());
+    RawPeer peer(currentTransport(), ts.port());
     const auto reply = peer.login(name, QStringLiteral("secret1"));
     QCOMPARE(errorCodeOf(reply), ErrorCode::InvalidUsername);
     QVERIFY(!reply->text(Key::Message).isEmpty());
@@ -163,7 +186,7 @@ void tst_ChatServer::newAccountNeedsLongerPassword()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer peer(ts.port());
+    RawPeer peer(currentTransport(), ts.port());
     QCOMPARE(errorCodeOf(peer.login(QStringLiteral("alice"), QStringLiteral("abc"))), ErrorCode::InvalidPassword);
     peer.send(Message::login(2, QStringLiteral("alice"), QString()));
     QCOMPARE(errorCodeOf(peer.next()), ErrorCode::InvalidPassword);
@@ -174,7 +197,7 @@ void tst_ChatServer::commandsBeforeLoginAreRefused()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer peer(ts.port());
+    RawPeer peer(currentTransport(), ts.port());
     peer.send(Message::hello(QStringLiteral("t")));
     QVERIFY(peer.expect(MessageType::Welcome));
     peer.send(Message::postLobby(3, QStringLiteral("hi")));
@@ -190,11 +213,11 @@ void tst_ChatServer::accountsPersistAcrossRestart()
     TestServer ts;
     QVERIFY(ts.start());
     {
-        RawPeer peer(ts.port());
+        RawPeer peer(currentTransport(), ts.port());
         QVERIFY(peer.login(QStringLiteral("alice"), QStringLiteral("correct horse"))->boolean(Key::Created));
     }
     QVERIFY(ts.restart());
-    RawPeer wrong(ts.port());
+    RawPeer wrong(currentTransport(), ts.port());
     QCOMPARE(errorCodeOf(wrong.login(QStringLiteral("alice"), QStringLiteral("battery staple"))), ErrorCode::WrongPassword);
     wrong.send(Message::login(2, QStringLiteral("alice"), QStringLiteral("correct horse")));
     const auto ok = wrong.next(15000);
@@ -208,7 +231,7 @@ void tst_ChatServer::lobbyReachesEveryoneElse()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer alice(ts.port()), bob(ts.port()), carol(ts.port());
+    RawPeer alice(currentTransport(), ts.port()), bob(currentTransport(), ts.port()), carol(currentTransport(), ts.port());
     QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
     QVERIFY(bob.login(QStringLiteral("bob"), QStringLiteral("secret1")));
     QVERIFY(carol.login(QStringLiteral("carol"), QStringLiteral("secret1")));
@@ -233,7 +256,7 @@ void tst_ChatServer::directMessages()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer alice(ts.port()), bob(ts.port()), carol(ts.port());
+    RawPeer alice(currentTransport(), ts.port()), bob(currentTransport(), ts.port()), carol(currentTransport(), ts.port());
     QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
     QVERIFY(bob.login(QStringLiteral("bob"), QStringLiteral("secret1")));
     QVERIFY(carol.login(QStringLiteral("carol"), QStringLiteral("secret1")));
@@ -267,13 +290,13 @@ void tst_ChatServer::userListAndPresence()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer alice(ts.port());
+    RawPeer alice(currentTransport(), ts.port());
     QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
-    RawPeer bob(ts.port());
+    RawPeer bob(currentTransport(), ts.port());
     QVERIFY(bob.login(QStringLiteral("bob"), QStringLiteral("secret1")));
     const auto joined = alice.expect(MessageType::UserJoined);
     QCOMPARE(joined->text(Key::User), QStringLiteral("bob"));
-    QCOMPARE(joined->text(Key::Transport), QStringLiteral("tcp"));
+    QCOMPARE(joined->text(Key::Transport), transportName(currentTransport()));
 
     bob.send(Message::listUsers(8));
     const auto list = bob.expect(MessageType::UserList);
@@ -282,13 +305,15 @@ void tst_ChatServer::userListAndPresence()
     for (const QCborValue &v : list->array(Key::Users))
         names << v.toMap().value(Key::User).toString();
     QCOMPARE(names, (QStringList{QStringLiteral("alice"), QStringLiteral("bob")}));
+    for (const QCborValue &v : list->array(Key::Users))
+        QCOMPARE(v.toMap().value(Key::Transport).toString(), transportName(currentTransport()));
 }
 
 void tst_ChatServer::quitEndsSessionCleanly()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer alice(ts.port()), bob(ts.port());
+    RawPeer alice(currentTransport(), ts.port()), bob(currentTransport(), ts.port());
     QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
     QVERIFY(bob.login(QStringLiteral("bob"), QStringLiteral("secret1")));
     bob.send(Message::quit(QStringLiteral("dinner")));
@@ -301,9 +326,11 @@ void tst_ChatServer::quitEndsSessionCleanly()
 
 void tst_ChatServer::oversizedFrameClosesOnlyThatConnection()
 {
+    if (currentTransport() != RawPeer::Transport::Tcp)
+        QSKIP("a TCP length prefix; UDP's counterpart is garbageFromThePeersAddressIsDropped");
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer alice(ts.port()), bob(ts.port()), mallory(ts.port());
+    RawPeer alice(currentTransport(), ts.port()), bob(currentTransport(), ts.port()), mallory(currentTransport(), ts.port());
     QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
     QVERIFY(bob.login(QStringLiteral("bob"), QStringLiteral("secret1")));
     QVERIFY(mallory.login(QStringLiteral("mallory"), QStringLiteral("secret1")));
@@ -324,12 +351,106 @@ void tst_ChatServer::oversizedFrameClosesOnlyThatConnection()
 
 void tst_ChatServer::emptyFrameClosesConnection()
 {
+    if (currentTransport() != RawPeer::Transport::Tcp)
+        QSKIP("a TCP length prefix; UDP's counterpart is garbageFromThePeersAddressIsDropped");
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer peer(ts.port());
+    RawPeer peer(currentTransport(), ts.port());
     peer.sendRaw(QByteArray(4, '\0'));
     QCOMPARE(errorCodeOf(peer.next()), ErrorCode::EmptyFrame);
     QVERIFY(peer.waitClosed());
+}
+
+// Datagrams that must change nothing, built for the connection id of the peer that sends them.
+static QByteArray garbageDatagram(const QString &kind, quint32 connectionId)
+{
+    UdpWire::Datagram data;
+    data.kind = UdpWire::Kind::Data;
+    data.connectionId = connectionId;
+    data.seq = 1000;
+    data.fragmentCount = 1;
+    data.fragment = QByteArray(100, 'x');
+    QByteArray bytes = UdpWire::encode(data);
+    if (kind == QLatin1String("seed-002-text"))
+        return QByteArrayLiteral("PROBE");
+    if (kind == QLatin1String("bad-magic"))
+        bytes[0] = char(0x17); // a DTLS record's first byte
+    else if (kind == QLatin1String("bad-version"))
+        bytes[0] = char(0xC2);
+    else if (kind == QLatin1String("unknown-kind"))
+        bytes[1] = char(99);
+    else if (kind == QLatin1String("zero-connection-id"))
+        bytes.replace(2, 4, QByteArray(4, '\0'));
+    else if (kind == QLatin1String("truncated-fragment"))
+        bytes.chop(50); // the length field still says 100
+    else if (kind == QLatin1String("absurd-fragment-count"))
+        bytes[23] = char(200);
+    else if (kind == QLatin1String("fragment-index-past-count"))
+        bytes[22] = char(1);
+    else if (kind == QLatin1String("oversized")) {
+        data.fragment = QByteArray(UdpWire::MaxFragmentPayload, 'x');
+        bytes = UdpWire::encode(data) + QByteArray(300, 'x');
+    } else if (kind == QLatin1String("short-header"))
+        bytes.truncate(5);
+    else if (kind == QLatin1String("other-connection-id")) {
+        data.connectionId = connectionId + 1;
+        bytes = UdpWire::encode(data);
+    } else if (kind == QLatin1String("ack-of-unsent")) {
+        UdpWire::Datagram ack;
+        ack.kind = UdpWire::Kind::Ack;
+        ack.connectionId = connectionId;
+        ack.ack = 1000000; // the server never sent that much: forged or stale
+        bytes = UdpWire::encode(ack);
+    } else if (kind == QLatin1String("hello-of-this-id")) {
+        UdpWire::Datagram hello; // the channel exists: it answers Accept, nothing more
+        hello.kind = UdpWire::Kind::Hello;
+        hello.connectionId = connectionId;
+        bytes = UdpWire::encode(hello);
+    }
+    return bytes;
+}
+
+void tst_ChatServer::garbageFromThePeersAddressIsDropped()
+{
+    if (currentTransport() != RawPeer::Transport::Udp)
+        QSKIP("UDP datagrams; TCP's counterparts are oversizedFrame... and emptyFrame...");
+    TestServer ts;
+    QVERIFY(ts.start());
+    RawPeer alice(currentTransport(), ts.port()), bob(currentTransport(), ts.port());
+    QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
+    QVERIFY(bob.login(QStringLiteral("bob"), QStringLiteral("secret1")));
+    QVERIFY(alice.expect(MessageType::UserJoined));
+
+    quint64 id = 100;
+    for (const char *name : {"seed-002-text", "bad-magic", "bad-version", "unknown-kind", "zero-connection-id",
+                             "short-header", "truncated-fragment", "absurd-fragment-count",
+                             "fragment-index-past-count", "oversized", "other-connection-id", "ack-of-unsent",
+                             "hello-of-this-id"}) {
+        const QString kind = QString::fromLatin1(name);
+        const UdpListener::Stats before = ts.server->udpListener()->stats();
+        // From alice's own address and port, so it reaches her channel (or the gate, for another id).
+        const QByteArray garbage = garbageDatagram(kind, alice.connectionId());
+        for (int i = 0; i < 3; ++i)
+            alice.sendRaw(garbage);
+        QVERIFY2(QTest::qWaitFor([&] { return ts.server->udpListener()->stats().datagramsIn >= before.datagramsIn + 3; }),
+                 name);
+        const UdpListener::Stats after = ts.server->udpListener()->stats();
+        // A Hello with her id reaches her channel, which answers Accept (6 bytes) and nothing more.
+        const quint64 dropped = kind == QLatin1String("hello-of-this-id") ? 0 : 3;
+        QVERIFY2(after.dropped == before.dropped + dropped, name);
+        QVERIFY2(after.admitted == before.admitted, name);
+
+        // Nothing was disturbed: the same two sessions, and alice still chats in order.
+        QVERIFY2(ts.server->connectionCount() == 2, name);
+        QVERIFY2(ts.server->udpListener()->channelCount() == 2, name);
+        ++id;
+        alice.send(Message::postLobby(id, QStringLiteral("still here after %1").arg(kind)));
+        const auto delivered = alice.expect(MessageType::Delivered);
+        QVERIFY2(delivered && delivered->replyTo() == id && delivered->integer(Key::Count) == 1, name);
+        const auto got = bob.expect(MessageType::LobbyMessage);
+        QVERIFY2(got && got->text(Key::Text) == QStringLiteral("still here after %1").arg(kind), name);
+    }
+    QCOMPARE(ts.server->onlineUsers(), (QStringList{QStringLiteral("alice"), QStringLiteral("bob")}));
 }
 
 void tst_ChatServer::malformedPayloadKeepsConnection_data()
@@ -368,10 +489,10 @@ void tst_ChatServer::malformedPayloadKeepsConnection()
     QFETCH(quint64, re);
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer alice(ts.port()), bob(ts.port());
+    RawPeer alice(currentTransport(), ts.port()), bob(currentTransport(), ts.port());
     QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
     QVERIFY(bob.login(QStringLiteral("bob"), QStringLiteral("secret1")));
-    alice.sendRaw(frameFromPayload(payload));
+    alice.sendPayload(payload); // a TCP frame, or one UDP channel payload
     const auto reply = alice.expect(MessageType::Error);
     QCOMPARE(errorCodeOf(reply), expected);
     QCOMPARE(reply->replyTo(), re);
@@ -386,7 +507,7 @@ void tst_ChatServer::emptyLobbyTextRefused()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer alice(ts.port());
+    RawPeer alice(currentTransport(), ts.port());
     QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
     alice.send(Message::postLobby(5, QStringLiteral("   ")));
     const auto reply = alice.expect(MessageType::Error);
@@ -401,7 +522,7 @@ void tst_ChatServer::silentPeerIsDropped()
     config.idleTimeoutMs = 400;
     TestServer ts(config);
     QVERIFY(ts.start());
-    RawPeer alice(ts.port()), silent(ts.port());
+    RawPeer alice(currentTransport(), ts.port()), silent(currentTransport(), ts.port());
     QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
     QVERIFY(silent.login(QStringLiteral("silent"), QStringLiteral("secret1")));
     silent.autoPong = false;
@@ -421,7 +542,7 @@ void tst_ChatServer::shutdownNotifiesEveryone()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer alice(ts.port()), bob(ts.port()), anonymous(ts.port());
+    RawPeer alice(currentTransport(), ts.port()), bob(currentTransport(), ts.port()), anonymous(currentTransport(), ts.port());
     QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
     QVERIFY(bob.login(QStringLiteral("bob"), QStringLiteral("secret1")));
     QSignalSpy stopped(ts.server.get(), &ChatServer::stopped);
@@ -441,18 +562,18 @@ void tst_ChatServer::vanishedPeerIsReportedAsLeft()
 {
     TestServer ts;
     QVERIFY(ts.start());
-    RawPeer alice(ts.port());
+    RawPeer alice(currentTransport(), ts.port());
     QVERIFY(alice.login(QStringLiteral("alice"), QStringLiteral("secret1")));
     {
-        RawPeer bob(ts.port());
+        RawPeer bob(currentTransport(), ts.port());
         QVERIFY(bob.login(QStringLiteral("bob"), QStringLiteral("secret1")));
-        bob.socket().abort();
+        bob.abort();
     }
     const auto left = alice.expect(MessageType::UserLeft);
     QCOMPARE(left->text(Key::User), QStringLiteral("bob"));
     QCOMPARE(left->text(Key::Reason), QStringLiteral("connection lost"));
     // Bob may come back at once.
-    RawPeer bobAgain(ts.port());
+    RawPeer bobAgain(currentTransport(), ts.port());
     QCOMPARE(bobAgain.login(QStringLiteral("bob"), QStringLiteral("secret1"))->type(), MessageType::LoginOk);
 }
 
@@ -462,7 +583,7 @@ void tst_ChatServer::loginTimeout()
     config.loginTimeoutMs = 300;
     TestServer ts(config);
     QVERIFY(ts.start());
-    RawPeer idle(ts.port());
+    RawPeer idle(currentTransport(), ts.port());
     idle.send(Message::hello(QStringLiteral("t")));
     QVERIFY(idle.expect(MessageType::Welcome));
     QCOMPARE(errorCodeOf(idle.expect(MessageType::Error, 3000)), ErrorCode::NotLoggedIn);

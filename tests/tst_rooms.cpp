@@ -1,4 +1,5 @@
-// Rooms over real loopback sockets: membership, fan-out, moderation, persistence, errors.
+// Rooms over real loopback sockets: membership, fan-out, moderation, persistence, errors. Every
+// test runs over TCP and over UDP (the global data rows "tcp" and "udp").
 #include "testsupport.h"
 
 using namespace Confab;
@@ -32,6 +33,7 @@ class tst_Rooms : public QObject
 {
     Q_OBJECT
 private slots:
+    void initTestCase_data();
     void init();
     void cleanup();
 
@@ -54,17 +56,28 @@ private slots:
     void everyoneHearsOfRoomChanges();
 
 private:
+    static RawPeer::Transport currentTransport()
+    {
+        QFETCH_GLOBAL(RawPeer::Transport, transport);
+        return transport;
+    }
+
     std::unique_ptr<TestServer> ts;
     std::unique_ptr<RawPeer> alice, bob, carol;
 };
+
+void tst_Rooms::initTestCase_data()
+{
+    addTransportRows();
+}
 
 void tst_Rooms::init()
 {
     ts = std::make_unique<TestServer>();
     QVERIFY(ts->start());
-    alice = std::make_unique<RawPeer>(ts->port());
-    bob = std::make_unique<RawPeer>(ts->port());
-    carol = std::make_unique<RawPeer>(ts->port());
+    alice = std::make_unique<RawPeer>(currentTransport(), ts->port());
+    bob = std::make_unique<RawPeer>(currentTransport(), ts->port());
+    carol = std::make_unique<RawPeer>(currentTransport(), ts->port());
     QCOMPARE(alice->login(QStringLiteral("alice"), pw)->type(), MessageType::LoginOk);
     QCOMPARE(bob->login(QStringLiteral("bob"), pw)->type(), MessageType::LoginOk);
     QCOMPARE(carol->login(QStringLiteral("carol"), pw)->type(), MessageType::LoginOk);
@@ -261,7 +274,7 @@ void tst_Rooms::ownershipStaysWithTheAccount()
 void tst_Rooms::disconnectLeavesRooms()
 {
     request(*bob, Message::joinRoom(1, QStringLiteral("dev")));
-    bob->socket().abort();
+    bob->abort();
     const auto left = alice->expect(MessageType::MemberLeft);
     QCOMPARE(left->text(Key::User), QStringLiteral("bob"));
     QCOMPARE(left->text(Key::Reason), QStringLiteral("connection lost"));
@@ -277,7 +290,7 @@ void tst_Rooms::roomsOwnersTopicsAndBansPersist()
     carol.reset();
     QVERIFY(ts->restart());
 
-    RawPeer bob2(ts->port()), alice2(ts->port());
+    RawPeer bob2(currentTransport(), ts->port()), alice2(currentTransport(), ts->port());
     QCOMPARE(bob2.login(QStringLiteral("bob"), pw)->type(), MessageType::LoginOk);
     QCOMPARE(alice2.login(QStringLiteral("alice"), pw)->type(), MessageType::LoginOk);
     const auto list = request(bob2, Message::listRooms(3));

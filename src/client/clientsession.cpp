@@ -1,6 +1,7 @@
 #include "clientsession.h"
 
 #include "tcpconnection.h"
+#include "udpconnection.h"
 
 #include <QMetaObject>
 
@@ -95,6 +96,7 @@ void ClientSession::connectToServer(const QString &host, quint16 port, const QSt
         m_connection->deleteLater();
         m_connection = nullptr;
     }
+    cancelProbe();
     m_phaseTimer.stop();
     m_closeTimer.stop();
     failAllPending(tr("the connection was replaced"));
@@ -114,25 +116,100 @@ void ClientSession::connectToServer(const QString &host, quint16 port, const QSt
         emit roundTripChanged(-1);
     }
 
-    auto *tcp = new TcpConnection(this);
-    m_connection = tcp;
-    tcp->setKeepalive(m_pingIntervalMs, m_idleTimeoutMs);
-    connect(tcp, &Connection::connected, this, &ClientSession::onConnected);
-    connect(tcp, &Connection::messageReceived, this, &ClientSession::onMessage);
-    connect(tcp, &Connection::invalidMessage, this, &ClientSession::onInvalidMessage);
-    connect(tcp, &Connection::protocolError, this, &ClientSession::onProtocolError);
-    connect(tcp, &Connection::timedOut, this, &ClientSession::onTimedOut);
-    connect(tcp, &Connection::disconnected, this, &ClientSession::onDisconnected);
-    connect(tcp, &Connection::roundTripMeasured, this, [this](int milliseconds) {
+    m_activeTransport = Transport::Auto;
+
+    qCInfo(lcClient) << "connecting to" << host << port << "as" << user << "over" << transportName(m_transport);
+    setState(State::Connecting);
+    startPhaseTimer(m_connectTimeoutMs);
+    if (m_transport != Transport::Auto) {
+        startConnection(m_transport);
+        return;
+    }
+    // Auto: ask the server which transports it serves (docs/PROTOCOL-UDP.md §15).
+    auto *probe = new UdpProbe(this);
+    m_probe = probe;
+    connect(probe, &UdpProbe::answered, this, [this](quint16 transports) { onProbeAnswered(transports); });
+    connect(probe, &UdpProbe::failed, this, [this](const QString &reason) {
+        qCDebug(lcClient) << "probe:" << reason << "; trying TCP";
+        cancelProbe();
+        startConnection(Transport::Tcp);
+    });
+    probe->start(host, port, m_probeTimeoutMs);
+}
+
+void ClientSession::onProbeAnswered(quint16 transports)
+{
+    cancelProbe();
+    qCDebug(lcClient) << "the server serves" << Qt::hex << transports;
+    // TCP whenever it is served (it needs no keepalive traffic to stay up through NATs and
+    // firewalls); UDP when it is the only one.
+    const bool udpOnly = !(transports & UdpWire::TransportTcp) && (transports & UdpWire::TransportUdp);
+    startConnection(udpOnly ? Transport::Udp : Transport::Tcp);
+}
+
+void ClientSession::cancelProbe()
+{
+    if (!m_probe)
+        return;
+    m_probe->disconnect(this);
+    m_probe->abort();
+    m_probe->deleteLater();
+    m_probe = nullptr;
+}
+
+void ClientSession::startConnection(Transport transport)
+{
+    Connection *connection = nullptr;
+    if (transport == Transport::Udp) {
+        auto *udp = new UdpConnection(this);
+        connect(udp, &UdpConnection::connectFailed, this, &ClientSession::onConnectFailed);
+        connection = udp;
+    } else {
+        auto *tcp = new TcpConnection(this);
+        connect(tcp, &TcpConnection::connectFailed, this, &ClientSession::onConnectFailed);
+        connection = tcp;
+    }
+    m_connection = connection;
+    connection->setKeepalive(m_pingIntervalMs, m_idleTimeoutMs);
+    connect(connection, &Connection::connected, this, &ClientSession::onConnected);
+    connect(connection, &Connection::messageReceived, this, &ClientSession::onMessage);
+    connect(connection, &Connection::invalidMessage, this, &ClientSession::onInvalidMessage);
+    connect(connection, &Connection::protocolError, this, &ClientSession::onProtocolError);
+    connect(connection, &Connection::timedOut, this, &ClientSession::onTimedOut);
+    connect(connection, &Connection::disconnected, this, &ClientSession::onDisconnected);
+    connect(connection, &Connection::roundTripMeasured, this, [this](int milliseconds) {
         m_roundTripMs = milliseconds;
         emit roundTripChanged(milliseconds);
     });
-    connect(tcp, &TcpConnection::connectFailed, this, &ClientSession::onConnectFailed);
 
-    qCInfo(lcClient) << "connecting to" << host << port << "as" << user;
-    setState(State::Connecting);
-    startPhaseTimer(m_connectTimeoutMs);
-    tcp->connectToHost(host, port);
+    m_activeTransport = transport;
+    qCDebug(lcClient) << "using" << transportName(transport);
+    emit transportChosen(transport);
+    if (m_connection != connection)
+        return; // a slot replaced or dropped this attempt
+    if (auto *udp = qobject_cast<UdpConnection *>(connection))
+        udp->connectToHost(m_host, m_port);
+    else
+        static_cast<TcpConnection *>(connection)->connectToHost(m_host, m_port);
+}
+
+QString ClientSession::transportName(Transport transport)
+{
+    switch (transport) {
+    case Transport::Auto: return QStringLiteral("auto");
+    case Transport::Tcp: return QStringLiteral("tcp");
+    case Transport::Udp: return QStringLiteral("udp");
+    }
+    return {};
+}
+
+std::optional<ClientSession::Transport> ClientSession::transportFromName(const QString &name)
+{
+    for (Transport transport : {Transport::Auto, Transport::Tcp, Transport::Udp}) {
+        if (name.compare(transportName(transport), Qt::CaseInsensitive) == 0)
+            return transport;
+    }
+    return std::nullopt;
 }
 
 void ClientSession::login(const QString &user, const QString &password)
@@ -181,6 +258,7 @@ void ClientSession::abort()
 {
     if (m_state == State::Disconnected)
         return;
+    cancelProbe();
     m_phaseTimer.stop();
     setState(State::Closing);
     if (m_connection)
@@ -438,7 +516,7 @@ void ClientSession::onConnectFailed(const QString &reason)
 
 void ClientSession::onPhaseTimeout()
 {
-    if (!m_connection)
+    if (!m_connection && !m_probe)
         return;
     switch (m_state) {
     case State::Connecting:
@@ -455,13 +533,16 @@ void ClientSession::onPhaseTimeout()
     default:
         return;
     }
-    m_connection->abort();
+    cancelProbe();
+    if (m_connection)
+        m_connection->abort();
     if (m_state != State::Disconnected)
         onDisconnected();
 }
 
 void ClientSession::onDisconnected()
 {
+    cancelProbe();
     m_phaseTimer.stop();
     m_closeTimer.stop();
     if (m_state == State::Disconnected)

@@ -4,7 +4,7 @@
 //
 // Lifecycle (state()):
 //
-//   Disconnected --connectToServer()--> Connecting --TCP up--> Handshaking --Welcome--> LoggingIn
+//   Disconnected --connectToServer()--> Connecting --transport up--> Handshaking --Welcome--> LoggingIn
 //   LoggingIn --LoginOk--> LoggedIn
 //   LoggingIn --Error--> Connected (loginFailed(); call login() to retry, or quit())
 //   any --quit()--> Closing --> Disconnected
@@ -14,6 +14,11 @@
 // asynchronously: delivered() or userListReceived() on success, requestFailed() otherwise (also
 // when the session refuses to send, e.g. text too long or not logged in, and for every request
 // still open when the connection ends, with ErrorCode::None).
+//
+// Transport (setTransport()): TCP, reliable UDP, or Auto. Auto first sends a UDP Probe (seed 002's
+// PROBE) and waits up to probeTimeoutMs() for the answer: TCP when the server says it serves TCP,
+// UDP when it serves only UDP, TCP when nobody answers (docs/PROTOCOL-UDP.md §15).
+// transportChosen() / activeTransport() tell which one is in use.
 #pragma once
 
 #include "connection.h"
@@ -28,7 +33,11 @@
 #include <QString>
 #include <QTimer>
 
+#include <optional>
+
 namespace Confab {
+
+class UdpProbe;
 
 Q_DECLARE_LOGGING_CATEGORY(lcClient)
 
@@ -87,7 +96,7 @@ class ClientSession : public QObject
 public:
     enum class State {
         Disconnected,
-        Connecting,  // TCP connection under way
+        Connecting,  // probing (Auto), then the TCP connection or UDP handshake under way
         Handshaking, // Hello sent, waiting for Welcome
         Connected,   // Welcome received, not logged in (after a failed login)
         LoggingIn,   // Login sent; the server hashes the password (can take a while)
@@ -99,12 +108,19 @@ public:
     // Which layer an errorOccurred() comes from.
     enum class Error {
         ServerError,   // an Error frame from the server; the ErrorCode says which
-        ConnectFailed, // the TCP connection could not be made (refused, host not found, ...)
+        ConnectFailed, // the connection could not be made (refused, host not found, no UDP answer, ...)
         TimedOut,      // connecting, the handshake or the login took too long, or the server went silent
         ProtocolError, // the server sent something this client cannot read
         ConnectionLost,// the connection ended without quit()
     };
     Q_ENUM(Error)
+
+    enum class Transport {
+        Auto, // probe the server, then TCP when served, else UDP
+        Tcp,
+        Udp,
+    };
+    Q_ENUM(Transport)
 
     explicit ClientSession(QObject *parent = nullptr);
     ~ClientSession() override;
@@ -133,6 +149,18 @@ public:
     // the server's password hashing is deliberately slow).
     void setConnectTimeout(int milliseconds) { m_connectTimeoutMs = milliseconds; }
     void setLoginTimeout(int milliseconds) { m_loginTimeoutMs = milliseconds; }
+
+    // Which transport the next connectToServer() uses (default Auto).
+    void setTransport(Transport transport) { m_transport = transport; }
+    Transport transport() const { return m_transport; }
+    // The transport in use: Tcp or Udp once chosen (for Auto, after the probe), Auto before.
+    Transport activeTransport() const { return m_activeTransport; }
+    // How long Auto waits for the probe's answer (default UdpProbe::DefaultTimeoutMs, 1 s).
+    void setProbeTimeout(int milliseconds) { m_probeTimeoutMs = milliseconds; }
+    int probeTimeoutMs() const { return m_probeTimeoutMs; }
+    // "auto", "tcp", "udp"
+    static QString transportName(Transport transport);
+    static std::optional<Transport> transportFromName(const QString &name);
 
     // Connects, says Hello and logs in (creating the account if the name is new). Any previous
     // connection is dropped first.
@@ -182,6 +210,8 @@ public:
 
 signals:
     void stateChanged(Confab::ClientSession::State state);
+    // The transport this connection attempt uses (Tcp or Udp), once decided.
+    void transportChosen(Confab::ClientSession::Transport transport);
     void loggedIn(const QString &user, bool created);
     void loginFailed(Confab::ErrorCode code, const QString &message);
 
@@ -242,6 +272,9 @@ private:
     quint64 refuse(ErrorCode code, const QString &message);
     bool checkText(const QString &text, quint64 *refusedId);
 
+    void startConnection(Transport transport);
+    void onProbeAnswered(quint16 transports);
+    void cancelProbe();
     void onConnected();
     void onMessage(const Message &message);
     void onInvalidMessage(ErrorCode code, const QString &detail, quint64 requestId);
@@ -269,6 +302,10 @@ private:
 
     State m_state = State::Disconnected;
     QPointer<Connection> m_connection;
+    QPointer<UdpProbe> m_probe;  // Auto: asking the server which transports it serves
+    Transport m_transport = Transport::Auto;
+    Transport m_activeTransport = Transport::Auto;
+    int m_probeTimeoutMs = 1000;
     QString m_agent;
     QString m_host;
     quint16 m_port = 0;

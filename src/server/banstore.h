@@ -26,6 +26,8 @@ class BanStore
 {
 public:
     bool attach(const QSqlDatabase &database, QString *error);
+    // Lets go of the connection, so that its owner can remove it.
+    void detach() { m_db = QSqlDatabase(); }
 
     bool add(const ServerBan &ban);
     bool remove(ServerBan::Kind kind, const QString &target);

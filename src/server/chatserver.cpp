@@ -2,6 +2,7 @@
 #include "chatserver_p.h"
 
 #include "tcpconnection.h"
+#include "udplistener.h"
 #include "usernames.h"
 
 #include <QDir>
@@ -43,32 +44,29 @@ bool ChatServer::start(QString *error)
     }
     if (!m_roomStore.attach(m_accounts.database(), &dbError)) {
         *error = tr("cannot prepare the rooms tables in %1: %2").arg(dbPath, dbError);
-        m_accounts.close();
+        closeDatabase();
         return false;
     }
     loadRooms();
     if (!m_banStore.attach(m_accounts.database(), &dbError)) {
         *error = tr("cannot prepare the bans table in %1: %2").arg(dbPath, dbError);
-        m_accounts.close();
+        closeDatabase();
         return false;
     }
     m_totals.startedAt = QDateTime::currentDateTimeUtc();
-    m_tcpServer = new QTcpServer(this);
-    if (!m_tcpServer->listen(m_config.host, m_config.port)) {
-        *error = tr("cannot listen on %1 port %2 (TCP): %3")
-                     .arg(m_config.host.toString()).arg(m_config.port).arg(m_tcpServer->errorString());
-        m_accounts.close();
+    if (!openListeners(error)) {
+        closeDatabase();
         return false;
     }
-    connect(m_tcpServer, &QTcpServer::pendingConnectionAvailable, this, &ChatServer::onNewConnection);
-    qCInfo(lcServer).noquote() << "listening on" << m_config.host.toString() << "port" << tcpPort() << "(TCP); data in"
+    qCInfo(lcServer).noquote() << "listening on" << m_config.host.toString() << "port" << (tcpPort() ? tcpPort() : udpPort())
+                               << QStringLiteral("(%1); data in").arg(servedTransports().join(QStringLiteral(", ")).toUpper())
                                << m_config.dataDir;
     return true;
 }
 
 bool ChatServer::isListening() const
 {
-    return m_tcpServer && m_tcpServer->isListening();
+    return (m_tcpServer && m_tcpServer->isListening()) || (m_udpListener && m_udpListener->isAccepting());
 }
 
 quint16 ChatServer::tcpPort() const
@@ -201,7 +199,8 @@ void ChatServer::handleHello(Session *session, const Message &message)
         return;
     }
     session->state = SessionState::AwaitingLogin;
-    session->connection->send(Message::welcome(m_config.serverName, {QStringLiteral("lobby"), QStringLiteral("dm"), QStringLiteral("rooms"), QStringLiteral("p2p")}));
+    session->connection->send(Message::welcome(m_config.serverName, QStringList{QStringLiteral("lobby"), QStringLiteral("dm"), QStringLiteral("rooms"), QStringLiteral("p2p")}
+                                                                 + servedTransports()));
 }
 
 void ChatServer::handleLogin(Session *session, const Message &message)
@@ -439,6 +438,8 @@ void ChatServer::shutdown(const QString &reason)
     qCInfo(lcServer).noquote() << "shutting down:" << reason;
     if (m_tcpServer)
         m_tcpServer->close();
+    if (m_udpListener)
+        m_udpListener->setAccepting(false); // the socket stays: UDP sessions still get the notice
     const QByteArray notice = Message::serverShutdown(reason).toFrame();
     const QList<Session *> all = m_sessions.values();
     for (Session *s : all) {
@@ -455,11 +456,19 @@ void ChatServer::shutdown(const QString &reason)
     maybeFinishShutdown();
 }
 
+void ChatServer::closeDatabase()
+{
+    // The stores share the accounts connection; each copy must go before it can be removed.
+    m_roomStore.detach();
+    m_banStore.detach();
+    m_accounts.close();
+}
+
 void ChatServer::maybeFinishShutdown()
 {
     if (!m_shuttingDown || !m_sessions.isEmpty() || !m_accounts.isOpen())
         return;
-    m_accounts.close();
+    closeDatabase();
     qCInfo(lcServer) << "stopped; database closed";
     emit stopped();
 }

@@ -25,6 +25,8 @@ namespace Confab {
 
 Q_DECLARE_LOGGING_CATEGORY(lcServer)
 
+class UdpListener;
+
 struct ServerConfig {
     QHostAddress host = QHostAddress::LocalHost;
     quint16 port = 65432;
@@ -35,6 +37,10 @@ struct ServerConfig {
     int loginTimeoutMs = 60 * 1000;        // a connection must log in within this time
     int pokeTimeoutMs = 60 * 1000;         // an unanswered poke expires after this time
     QString serverName = QStringLiteral("Confab");
+    // Transports, on the same port number (docs/PROTOCOL-UDP.md §14); at least one must be on.
+    bool serveTcp = true;
+    bool serveUdp = true;
+    int maxUdpSessions = 1024;             // UDP channels held at once, lingering ones included
 };
 
 // What the server knows of one connection; public so observers (admin window) can list sessions.
@@ -73,7 +79,7 @@ struct TrafficEvent {
 
 // One listening endpoint, for observers (the admin window's overview).
 struct ListenerInfo {
-    QString transport;           // "tcp" (later also "udp")
+    QString transport;           // "tcp" or "udp"
     QHostAddress address;
     quint16 port = 0;            // the bound port; when not listening, the port it will reopen on
     bool listening = false;
@@ -98,6 +104,10 @@ public:
     bool start(QString *error);
     bool isListening() const;
     quint16 tcpPort() const;
+    // The UDP port (the TCP port's number when both are served); 0 when UDP is not served.
+    quint16 udpPort() const;
+    // The UDP side, for statistics; null when UDP is not served.
+    const UdpListener *udpListener() const { return m_udpListener; }
     // Every transport the server offers, listening or not.
     QList<ListenerInfo> listeners() const;
     const ServerConfig &config() const { return m_config; }
@@ -157,6 +167,11 @@ private:
     enum class SessionState { AwaitingHello, AwaitingLogin, Authenticating, LoggedIn };
 
     void onNewConnection();
+    // Transports (chatserver_transports.cpp)
+    bool openListeners(QString *error);
+    void closeDatabase();
+    void updateAdvertisedTransports();
+    QStringList servedTransports() const;
     void adoptConnection(Connection *connection);
     void onMessage(Session *session, const Message &message);
     void onDisconnected(Session *session);
@@ -236,6 +251,7 @@ private:
     ServerConfig m_config;
     AccountStore m_accounts;
     QTcpServer *m_tcpServer = nullptr;
+    UdpListener *m_udpListener = nullptr;
     QHash<quint64, Session *> m_sessions;          // every connection, by session id
     QHash<QString, Session *> m_online;            // logged-in sessions by canonical user name
     QHash<QString, quint64> m_loginsInProgress;    // canonical name → session id hashing a password

@@ -2,6 +2,7 @@
 #include "chatserver.h"
 #include "chatserver_p.h"
 
+#include "udplistener.h"
 #include "usernames.h"
 
 #include <QTcpServer>
@@ -10,9 +11,10 @@ namespace Confab {
 
 bool ChatServer::setListening(bool listening, QString *error)
 {
-    if (!m_tcpServer || m_shuttingDown || listening == m_tcpServer->isListening())
-        return m_tcpServer && !m_shuttingDown;
-    if (listening) {
+    const bool started = m_tcpServer || m_udpListener;
+    if (!started || m_shuttingDown || listening == isListening())
+        return started && !m_shuttingDown;
+    if (m_tcpServer && listening) {
         // Re-open on the port we had, so clients can find us again.
         const quint16 port = m_config.port ? m_config.port : m_lastPort;
         if (!m_tcpServer->listen(m_config.host, port)) {
@@ -20,25 +22,40 @@ bool ChatServer::setListening(bool listening, QString *error)
                 *error = m_tcpServer->errorString();
             return false;
         }
-    } else {
+    } else if (m_tcpServer) {
         m_lastPort = m_tcpServer->serverPort();
         m_tcpServer->close(); // existing sessions carry on
     }
-    qCInfo(lcServer) << (listening ? "listening again on port" : "stopped listening on port") << tcpPort();
+    // UDP keeps its socket (its sessions use it) and stops admitting newcomers.
+    if (m_udpListener)
+        m_udpListener->setAccepting(listening);
+    updateAdvertisedTransports();
+    qCInfo(lcServer) << (listening ? "listening again on port" : "stopped listening on port")
+                     << (m_tcpServer ? tcpPort() : udpPort());
     emit listeningChanged(listening);
     return true;
 }
 
 QList<ListenerInfo> ChatServer::listeners() const
 {
-    if (!m_tcpServer)
-        return {};
-    ListenerInfo tcp;
-    tcp.transport = QStringLiteral("tcp");
-    tcp.address = m_config.host;
-    tcp.listening = m_tcpServer->isListening();
-    tcp.port = tcp.listening ? m_tcpServer->serverPort() : (m_config.port ? m_config.port : m_lastPort);
-    return {tcp};
+    QList<ListenerInfo> list;
+    if (m_tcpServer) {
+        ListenerInfo tcp;
+        tcp.transport = QStringLiteral("tcp");
+        tcp.address = m_config.host;
+        tcp.listening = m_tcpServer->isListening();
+        tcp.port = tcp.listening ? m_tcpServer->serverPort() : (m_config.port ? m_config.port : m_lastPort);
+        list.append(tcp);
+    }
+    if (m_udpListener) {
+        ListenerInfo udp;
+        udp.transport = QStringLiteral("udp");
+        udp.address = m_config.host;
+        udp.listening = m_udpListener->isAccepting();
+        udp.port = m_udpListener->port(); // bound all along: sessions already in use it
+        list.append(udp);
+    }
+    return list;
 }
 
 void ChatServer::announce(const QString &text)

@@ -22,6 +22,8 @@ class RoomStore
 public:
     // Uses (and migrates) the tables in an already open database.
     bool attach(const QSqlDatabase &database, QString *error);
+    // Lets go of the connection, so that its owner can remove it.
+    void detach() { m_db = QSqlDatabase(); }
 
     QList<StoredRoom> all() const;
     bool create(const StoredRoom &room);

@@ -87,7 +87,9 @@ int main(int argc, char *argv[])
                                               QCoreApplication::translate("main", "PBKDF2 iterations for new passwords (default %1; lower only for tests).")
                                                   .arg(PasswordHasher::DefaultIterations),
                                               QStringLiteral("n"));
-    parser.addOptions({hostOption, portOption, dataOption, headlessOption, iterationsOption});
+    const QCommandLineOption noTcpOption(QStringLiteral("no-tcp"), QCoreApplication::translate("main", "Do not serve TCP clients."));
+    const QCommandLineOption noUdpOption(QStringLiteral("no-udp"), QCoreApplication::translate("main", "Do not serve UDP clients (by default the same port number serves both)."));
+    parser.addOptions({hostOption, portOption, dataOption, headlessOption, iterationsOption, noTcpOption, noUdpOption});
     parser.process(app);
 
     ServerConfig config;
@@ -102,6 +104,12 @@ int main(int argc, char *argv[])
         return 3;
     }
     config.port = quint16(port);
+    config.serveTcp = !parser.isSet(noTcpOption);
+    config.serveUdp = !parser.isSet(noUdpOption);
+    if (!config.serveTcp && !config.serveUdp) {
+        std::fprintf(stderr, "confab-server: --no-tcp and --no-udp together leave nothing to serve\n");
+        return 3;
+    }
     config.dataDir = parser.isSet(dataOption) ? parser.value(dataOption)
                                               : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     if (parser.isSet(iterationsOption)) {
@@ -121,7 +129,15 @@ int main(int argc, char *argv[])
                                   QCoreApplication::translate("main", "The server could not start:\n%1").arg(error));
         return 1;
     }
-    std::printf("confab-server listening on %s:%u (TCP)\n", qPrintable(config.host.toString()), server.tcpPort());
+    // Both transports share one port number (ChatServer picks it so), hence one "host:port".
+    QStringList transports;
+    if (config.serveTcp)
+        transports << QStringLiteral("TCP");
+    if (config.serveUdp)
+        transports << QStringLiteral("UDP");
+    const quint16 boundPort = config.serveTcp ? server.tcpPort() : server.udpPort();
+    std::printf("confab-server listening on %s:%u (%s)\n", qPrintable(config.host.toString()), boundPort,
+                qPrintable(transports.join(QStringLiteral(", "))));
     std::fflush(stdout);
 
     UnixSignalWatcher signalWatcher;

@@ -1,0 +1,430 @@
+#include "udpconnection.h"
+
+#include <QNetworkDatagram>
+#include <QUdpSocket>
+
+namespace Confab {
+
+namespace {
+
+constexpr int FramePrefixSize = 4; // Connection hands writeFrame() a length-prefixed frame
+
+// From a name's addresses, the first IPv4 one (servers listen on 127.0.0.1 by default, and a UDP
+// client cannot tell an unserved address from a slow one), else the first of any kind.
+QHostAddress preferredAddress(const QList<QHostAddress> &addresses)
+{
+    for (const QHostAddress &address : addresses) {
+        if (address.protocol() == QAbstractSocket::IPv4Protocol)
+            return address;
+    }
+    return addresses.isEmpty() ? QHostAddress() : addresses.constFirst();
+}
+
+// The local address to bind for talking to `peer`: IPv4 only for an IPv4 peer, dual-stack otherwise.
+QHostAddress bindAddressFor(const QHostAddress &peer)
+{
+    return peer.protocol() == QAbstractSocket::IPv4Protocol ? QHostAddress(QHostAddress::AnyIPv4)
+                                                            : QHostAddress(QHostAddress::Any);
+}
+
+bool isFrom(const QNetworkDatagram &datagram, const QHostAddress &address, quint16 port)
+{
+    return datagram.senderPort() == port && datagram.senderAddress().isEqual(address, QHostAddress::TolerantConversion);
+}
+
+} // namespace
+
+// --- UdpChannelConnection ----------------------------------------------------------------------
+
+UdpChannelConnection::UdpChannelConnection(QObject *parent)
+    : Connection(parent)
+{
+}
+
+UdpChannelConnection::~UdpChannelConnection()
+{
+    detachDriver();
+}
+
+void UdpChannelConnection::attachDriver(UdpChannelDriver *driver)
+{
+    m_driver = driver;
+    connect(driver, &UdpChannelDriver::payloadReceived, this, &UdpChannelConnection::onPayload);
+    connect(driver, &UdpChannelDriver::eventOccurred, this, &UdpChannelConnection::onEvent);
+}
+
+void UdpChannelConnection::detachDriver()
+{
+    if (!m_driver)
+        return;
+    UdpChannelDriver *driver = m_driver;
+    m_driver = nullptr;
+    driver->disconnect(this);
+    driver->abandon();
+}
+
+quint32 UdpChannelConnection::connectionId() const
+{
+    return m_driver ? m_driver->connectionId() : 0;
+}
+
+const ReliableChannel *UdpChannelConnection::channel() const
+{
+    return m_driver ? &m_driver->channel() : nullptr;
+}
+
+bool UdpChannelConnection::hasEnded() const
+{
+    return m_closing || m_reported;
+}
+
+bool UdpChannelConnection::isOpen() const
+{
+    return m_driver && !m_closing && !m_reported && m_driver->state() == ReliableChannel::State::Connected;
+}
+
+void UdpChannelConnection::close()
+{
+    if (m_closing || m_reported)
+        return;
+    if (!m_driver || !m_connected) {
+        // Nothing was said yet: there is nothing to flush, so closing is hanging up.
+        abort();
+        return;
+    }
+    m_closing = true;
+    m_inbox.clear();
+    m_inboxBytes = 0;
+    m_driver->close(); // sends every payload already accepted, then Close
+}
+
+void UdpChannelConnection::abort()
+{
+    m_closing = true;
+    m_inbox.clear();
+    m_inboxBytes = 0;
+    detachDriver();
+    reportDisconnected();
+}
+
+void UdpChannelConnection::failToConnect(const QString &reason)
+{
+    if (m_reported)
+        return;
+    m_reported = true;
+    qCInfo(lcUdp).noquote() << "UDP connection to" << peerAddress().toString() << "failed:" << reason;
+    emit connectFailed(reason);
+}
+
+void UdpChannelConnection::reportDisconnected()
+{
+    if (m_reported)
+        return;
+    m_reported = true;
+    emit disconnected();
+}
+
+void UdpChannelConnection::writeFrame(const QByteArray &frame)
+{
+    if (!m_driver || frame.size() <= FramePrefixSize)
+        return;
+    // The channel keeps payload boundaries: the length prefix is not sent (PROTOCOL-UDP.md §1).
+    if (m_driver->send(frame.sliced(FramePrefixSize)) == UdpChannelDriver::SendResult::Overflow) {
+        // The peer acknowledges nothing; holding more would let one client exhaust our memory.
+        qCInfo(lcConnection) << "UDP peer" << peerAddress().toString() << "is not reading; dropping";
+        abort();
+    }
+}
+
+void UdpChannelConnection::onPayload(const QByteArray &payload)
+{
+    if (m_closing || m_reported)
+        return;
+    if (isReceivingPaused() || !m_inbox.empty()) {
+        // Same bound as unread data queued to a peer: a peer that floods us while we are busy
+        // with its login is not a client worth keeping.
+        if (m_inboxBytes + payload.size() > Limits::MaxOutboundBuffer) {
+            qCInfo(lcConnection) << "UDP peer" << peerAddress().toString() << "sent too much while paused; dropping";
+            abort();
+            return;
+        }
+        m_inbox.push_back(payload);
+        m_inboxBytes += payload.size();
+        return;
+    }
+    deliverPayload(payload);
+}
+
+void UdpChannelConnection::onEvent(ReliableChannel::Event event)
+{
+    switch (event) {
+    case ReliableChannel::Event::Connected:
+        if (m_connected || m_reported)
+            return;
+        m_connected = true;
+        markHeard();
+        emit connected();
+        return;
+    case ReliableChannel::Event::PeerClosed:
+    case ReliableChannel::Event::Closed:
+        m_peerFinished = true;
+        finishWhenDelivered();
+        return;
+    case ReliableChannel::Event::Dead:
+        if (!m_connected) {
+            failToConnect(tr("no answer from %1 port %2 over UDP").arg(peerAddress().toString()).arg(peerPort()));
+            return;
+        }
+        if (m_reported)
+            return;
+        qCInfo(lcConnection) << "UDP peer" << peerAddress().toString() << "stopped answering";
+        m_inbox.clear();
+        m_inboxBytes = 0;
+        emit timedOut();
+        reportDisconnected();
+        return;
+    case ReliableChannel::Event::ProtocolError: {
+        const QString why = m_driver ? m_driver->channel().errorString() : QString();
+        if (!m_connected) {
+            failToConnect(why);
+            return;
+        }
+        if (m_reported)
+            return;
+        m_inbox.clear();
+        m_inboxBytes = 0;
+        emit protocolError(ErrorCode::MalformedMessage, why);
+        reportDisconnected();
+        return;
+    }
+    }
+}
+
+void UdpChannelConnection::resumeReceiving()
+{
+    QMetaObject::invokeMethod(this, &UdpChannelConnection::deliverInbox, Qt::QueuedConnection);
+}
+
+void UdpChannelConnection::deliverInbox()
+{
+    // Delivering a message can re-enter (a slot pauses us again, or closes us); guard the loop.
+    if (m_delivering)
+        return;
+    m_delivering = true;
+    const QPointer<UdpChannelConnection> alive(this);
+    while (!m_inbox.empty() && !isReceivingPaused() && !m_closing && !m_reported) {
+        const QByteArray payload = std::move(m_inbox.front());
+        m_inbox.pop_front();
+        m_inboxBytes -= payload.size();
+        deliverPayload(payload);
+        if (!alive)
+            return;
+    }
+    m_delivering = false;
+    finishWhenDelivered();
+}
+
+void UdpChannelConnection::finishWhenDelivered()
+{
+    // The peer's last payloads come before its Close: hand them over before saying it is gone.
+    if (m_peerFinished && (m_inbox.empty() || m_closing))
+        reportDisconnected();
+}
+
+// --- UdpConnection (client) --------------------------------------------------------------------
+
+UdpConnection::UdpConnection(QObject *parent)
+    : UdpChannelConnection(parent)
+    , m_socket(new QUdpSocket(this))
+{
+    connect(m_socket, &QUdpSocket::readyRead, this, &UdpConnection::onReadyRead);
+}
+
+UdpConnection::~UdpConnection()
+{
+    if (m_lookupId >= 0)
+        QHostInfo::abortHostLookup(m_lookupId);
+    detachDriver(); // says Close while the socket is still there
+}
+
+quint16 UdpConnection::localPort() const
+{
+    return m_socket->localPort();
+}
+
+void UdpConnection::connectToHost(const QString &host, quint16 port)
+{
+    m_peerPort = port;
+    QHostAddress literal;
+    if (literal.setAddress(host)) {
+        // Asynchronous like a TCP connect, so callers get their signals from the event loop.
+        QMetaObject::invokeMethod(this, [this, literal] { startWith(literal); }, Qt::QueuedConnection);
+        return;
+    }
+    m_lookupId = QHostInfo::lookupHost(host, this, &UdpConnection::onLookedUp);
+}
+
+void UdpConnection::abort()
+{
+    if (m_lookupId >= 0) {
+        QHostInfo::abortHostLookup(m_lookupId);
+        m_lookupId = -1;
+    }
+    UdpChannelConnection::abort();
+}
+
+void UdpConnection::onLookedUp(const QHostInfo &info)
+{
+    m_lookupId = -1;
+    if (hasEnded())
+        return;
+    const QHostAddress address = preferredAddress(info.addresses());
+    if (info.error() != QHostInfo::NoError || address.isNull()) {
+        failToConnect(info.error() != QHostInfo::NoError ? info.errorString()
+                                                          : tr("%1 has no address").arg(info.hostName()));
+        return;
+    }
+    startWith(address);
+}
+
+void UdpConnection::startWith(const QHostAddress &address)
+{
+    if (hasEnded() || m_ownDriver)
+        return;
+    m_peerAddress = address;
+    if (!m_socket->bind(bindAddressFor(address), 0)) {
+        failToConnect(tr("cannot open a UDP socket: %1").arg(m_socket->errorString()));
+        return;
+    }
+    m_ownDriver = new UdpChannelDriver(
+        ReliableChannel::Role::Client, ReliableChannel::randomConnectionId(),
+        [this](const QByteArray &datagram) { m_socket->writeDatagram(datagram, m_peerAddress, m_peerPort); }, this);
+    attachDriver(m_ownDriver);
+    qCDebug(lcUdp).noquote() << "connecting to" << address.toString() << m_peerPort << "over UDP from port"
+                             << m_socket->localPort();
+    m_ownDriver->connectToPeer();
+}
+
+void UdpConnection::onReadyRead()
+{
+    while (m_socket->hasPendingDatagrams()) {
+        // One byte more than any Confab datagram, so an oversized one is seen (and dropped) as such.
+        const QNetworkDatagram datagram = m_socket->receiveDatagram(UdpWire::MaxDatagramSize + 1);
+        if (!datagram.isValid())
+            break;
+        // After abort() the driver is detached but may still be finishing its Close: feed it.
+        if (!m_ownDriver || !isFrom(datagram, m_peerAddress, m_peerPort))
+            continue;
+        if (m_ownDriver->handleDatagram(datagram.data()))
+            noteBytesIn(datagram.data().size());
+    }
+    if (m_ownDriver)
+        m_ownDriver->drain();
+}
+
+// --- UdpProbe ----------------------------------------------------------------------------------
+
+UdpProbe::UdpProbe(QObject *parent)
+    : QObject(parent)
+    , m_socket(new QUdpSocket(this))
+{
+    connect(m_socket, &QUdpSocket::readyRead, this, &UdpProbe::onReadyRead);
+    m_resendTimer.setInterval(ResendIntervalMs);
+    connect(&m_resendTimer, &QTimer::timeout, this, &UdpProbe::sendProbe);
+    m_deadline.setSingleShot(true);
+    m_deadline.setTimerType(Qt::PreciseTimer); // a coarse timer may end the wait 5 % early
+    connect(&m_deadline, &QTimer::timeout, this, [this] {
+        finish();
+        emit failed(tr("no answer to the UDP probe"));
+    });
+}
+
+UdpProbe::~UdpProbe()
+{
+    if (m_lookupId >= 0)
+        QHostInfo::abortHostLookup(m_lookupId);
+}
+
+void UdpProbe::start(const QString &host, quint16 port, int timeoutMs)
+{
+    abort();
+    m_running = true;
+    m_port = port;
+    m_nonce = ReliableChannel::randomConnectionId();
+    m_deadline.start(timeoutMs);
+    QHostAddress literal;
+    if (literal.setAddress(host)) {
+        QHostInfo info;
+        info.setAddresses({literal});
+        QMetaObject::invokeMethod(this, [this, info] { onLookedUp(info); }, Qt::QueuedConnection);
+        return;
+    }
+    m_lookupId = QHostInfo::lookupHost(host, this, &UdpProbe::onLookedUp);
+}
+
+void UdpProbe::abort()
+{
+    if (m_lookupId >= 0) {
+        QHostInfo::abortHostLookup(m_lookupId);
+        m_lookupId = -1;
+    }
+    finish();
+}
+
+void UdpProbe::finish()
+{
+    m_running = false;
+    m_resendTimer.stop();
+    m_deadline.stop();
+    m_socket->close();
+}
+
+void UdpProbe::onLookedUp(const QHostInfo &info)
+{
+    m_lookupId = -1;
+    if (!m_running)
+        return;
+    m_address = preferredAddress(info.addresses());
+    QString why;
+    if (info.error() != QHostInfo::NoError)
+        why = info.errorString();
+    else if (m_address.isNull())
+        why = tr("%1 has no address").arg(info.hostName());
+    else if (!m_socket->bind(bindAddressFor(m_address), 0))
+        why = tr("cannot open a UDP socket: %1").arg(m_socket->errorString());
+    if (!why.isEmpty()) {
+        finish();
+        emit failed(why);
+        return;
+    }
+    sendProbe();
+    m_resendTimer.start();
+}
+
+void UdpProbe::sendProbe()
+{
+    UdpWire::Datagram probe;
+    probe.kind = UdpWire::Kind::Probe;
+    probe.connectionId = m_nonce;
+    m_socket->writeDatagram(UdpWire::encode(probe), m_address, m_port);
+}
+
+void UdpProbe::onReadyRead()
+{
+    while (m_socket->hasPendingDatagrams()) {
+        const QNetworkDatagram datagram = m_socket->receiveDatagram(UdpWire::MaxDatagramSize + 1);
+        if (!datagram.isValid())
+            break;
+        if (!m_running || !isFrom(datagram, m_address, m_port))
+            continue;
+        UdpWire::Datagram reply;
+        if (UdpWire::decode(datagram.data(), &reply) != UdpWire::DecodeError::None
+            || reply.kind != UdpWire::Kind::ProbeReply || reply.connectionId != m_nonce)
+            continue;
+        finish();
+        emit answered(reply.transports, reply.protocolVersion);
+        return;
+    }
+}
+
+} // namespace Confab
