@@ -108,6 +108,7 @@ private slots:
     void init();
     void cleanup();
 
+    void pipedInputPrintsEveryConfirmation_data();
     void pipedInputPrintsEveryConfirmation();
     void incomingEventsArePrinted();
     void endOfInputWaitsForPendingConfirmations();
@@ -116,6 +117,7 @@ private slots:
     void serverShutdownExitsWithTwo();
     void connectionRefusedExitsWithTwo();
     void seedRoomSpellings();
+    void pokeOpensADirectChatBetweenTwoClis();
     void ownerKicksEveryoneWithSeedKick();
     void usageErrorsExitWithThree_data();
     void usageErrorsExitWithThree();
@@ -157,15 +159,29 @@ std::unique_ptr<ClientSession> tst_Cli::loggedIn(const QString &user)
     return session;
 }
 
+void tst_Cli::pipedInputPrintsEveryConfirmation_data()
+{
+    QTest::addColumn<QStringList>("transportArguments");
+    QTest::addColumn<QString>("transport"); // the one it must use, and print
+    QTest::newRow("default (auto)") << QStringList{} << QStringLiteral("tcp");
+    QTest::newRow("--transport udp") << QStringList{QStringLiteral("--transport"), QStringLiteral("udp")}
+                                     << QStringLiteral("udp");
+    QTest::newRow("--transport tcp") << QStringList{QStringLiteral("--transport"), QStringLiteral("TCP")}
+                                     << QStringLiteral("tcp");
+}
+
 void tst_Cli::pipedInputPrintsEveryConfirmation()
 {
+    QFETCH(QStringList, transportArguments);
+    QFETCH(QString, transport);
     auto alice = loggedIn(QStringLiteral("alice"));
     QVERIFY(alice);
     QSignalSpy lobby(alice.get(), &ClientSession::lobbyMessageReceived);
     QSignalSpy dm(alice.get(), &ClientSession::directMessageReceived);
     QSignalSpy left(alice.get(), &ClientSession::userLeft);
+    QSignalSpy joined(alice.get(), &ClientSession::userJoined);
 
-    Cli cli(args(QStringLiteral("bob")), Password);
+    Cli cli(args(QStringLiteral("bob")) + transportArguments, Password);
     cli.write(QStringLiteral("hello from bob\n"
                              "/msg alice hi alice\n"
                              "/msg carol anyone there?\n"
@@ -176,7 +192,8 @@ void tst_Cli::pipedInputPrintsEveryConfirmation()
     QCOMPARE(cli.waitForExit(LoginTimeoutMs), 0);
 
     const QStringList lines = cli.lines();
-    QVERIFY2(lines.contains(QStringLiteral("[server] * logged in to Confab as bob (new account)")), qPrintable(cli.output()));
+    QVERIFY2(lines.contains(QStringLiteral("[server] * logged in to Confab as bob over %1 (new account)").arg(transport)),
+             qPrintable(cli.output()));
     QVERIFY2(lines.contains(QStringLiteral("[lobby] * delivered to 1")), qPrintable(cli.output()));
     QVERIFY2(lines.contains(QStringLiteral("[@alice] -> alice: hi alice")), qPrintable(cli.output()));
     QVERIFY2(lines.contains(QStringLiteral("[@carol] ! no such user: carol")), qPrintable(cli.output()));
@@ -195,6 +212,9 @@ void tst_Cli::pipedInputPrintsEveryConfirmation()
     QCOMPARE(dm.at(0).at(2).toString(), QStringLiteral("hi alice"));
     QTRY_COMPARE_WITH_TIMEOUT(left.count(), 1, EventTimeoutMs);
     QCOMPARE(left.at(0).at(0).toString(), QStringLiteral("bob"));
+    // The server saw the transport the program printed.
+    QCOMPARE(joined.count(), 1);
+    QCOMPARE(joined.at(0).at(0).value<Confab::OnlineUser>().transport, transport);
 }
 
 void tst_Cli::incomingEventsArePrinted()
@@ -255,14 +275,14 @@ void tst_Cli::passwordFromFile()
         Cli first(args(QStringLiteral("dora")) << QStringLiteral("--password-file") << file.fileName(), QString());
         first.closeInput();
         QCOMPARE(first.waitForExit(LoginTimeoutMs), 0);
-        QVERIFY2(first.hasLine(QStringLiteral("[server] * logged in to Confab as dora (new account)")), qPrintable(first.output()));
+        QVERIFY2(first.hasLine(QStringLiteral("[server] * logged in to Confab as dora over tcp (new account)")), qPrintable(first.output()));
     }
     // The file wins over the environment.
     Cli second(args(QStringLiteral("dora")) << QStringLiteral("--password-file") << file.fileName(),
                QStringLiteral("not the password"));
     second.closeInput();
     QCOMPARE(second.waitForExit(LoginTimeoutMs), 0);
-    QVERIFY2(second.hasLine(QStringLiteral("[server] * logged in to Confab as dora")), qPrintable(second.output()));
+    QVERIFY2(second.hasLine(QStringLiteral("[server] * logged in to Confab as dora over tcp")), qPrintable(second.output()));
 }
 
 void tst_Cli::wrongPasswordExitsWithOne()
@@ -310,6 +330,7 @@ void tst_Cli::usageErrorsExitWithThree_data()
     QTest::newRow("port not a number") << QStringList{"--port", "http", "--user", "bob"} << pw;
     QTest::newRow("port too big") << QStringList{"--port", "65536", "--user", "bob"} << pw;
     QTest::newRow("unknown option") << QStringList{"--frobnicate", "--user", "bob"} << pw;
+    QTest::newRow("unknown transport") << QStringList{"--transport", "carrier-pigeon", "--user", "bob"} << pw;
     QTest::newRow("stray argument") << QStringList{"--user", "bob", "extra"} << pw;
     QTest::newRow("no user and no terminal") << QStringList{} << pw;
     QTest::newRow("no password and no terminal") << QStringList{"--user", "bob"} << QString();
@@ -400,6 +421,46 @@ void tst_Cli::ownerKicksEveryoneWithSeedKick()
     QCOMPARE(refused.at(0).at(1).value<ErrorCode>(), ErrorCode::BannedFromRoom);
     cli.write(QStringLiteral(":q\n"));
     QCOMPARE(cli.waitForExit(), 0);
+}
+
+void tst_Cli::pokeOpensADirectChatBetweenTwoClis()
+{
+    Cli alice(args(QStringLiteral("alice")), QStringLiteral("secret1"));
+    QVERIFY2(alice.waitForLine(QStringLiteral("[server] * online (1): alice"), LoginTimeoutMs), qPrintable(alice.output()));
+    Cli bob(args(QStringLiteral("bob")), QStringLiteral("secret1"));
+    QVERIFY2(bob.waitForLine(QStringLiteral("[server] * online (2): alice, bob"), LoginTimeoutMs), qPrintable(bob.output()));
+
+    alice.write(QStringLiteral("$poke bob\n")); // seed 001's spelling
+    QVERIFY2(bob.waitForLine(QStringLiteral("[server] * alice asks for a direct chat: /accept alice or /decline alice")),
+             qPrintable(bob.output()));
+    bob.write(QStringLiteral("/accept\n"));
+    QVERIFY2(QTest::qWaitFor([&] { return alice.lines().filter(QStringLiteral("[direct:bob] * direct chat with bob")).size() == 1; }, EventTimeoutMs),
+             qPrintable(alice.output()));
+    QVERIFY2(QTest::qWaitFor([&] { return bob.lines().filter(QStringLiteral("[direct:alice] * direct chat with alice")).size() == 1; }, EventTimeoutMs),
+             qPrintable(bob.output()));
+
+    const quint64 framesBefore = [&] {
+        quint64 n = 0;
+        for (const SessionInfo &s : m_server->server->sessions())
+            n += s.stats.framesIn + s.stats.framesOut;
+        return n;
+    }();
+    alice.write(QStringLiteral("hello over the direct line\n"));
+    QVERIFY2(bob.waitForLine(QStringLiteral("[direct:alice] <alice> hello over the direct line")), qPrintable(bob.output()));
+    bob.write(QStringLiteral("and back\n"));
+    QVERIFY2(alice.waitForLine(QStringLiteral("[direct:bob] <bob> and back")), qPrintable(alice.output()));
+    quint64 framesAfter = 0;
+    for (const SessionInfo &s : m_server->server->sessions())
+        framesAfter += s.stats.framesIn + s.stats.framesOut;
+    QCOMPARE(framesAfter, framesBefore); // the server carried none of it
+
+    bob.write(QStringLiteral("/leave\n"));
+    QVERIFY2(alice.waitForLine(QStringLiteral("[direct:bob] * the direct chat ended")), qPrintable(alice.output()));
+    QVERIFY2(alice.waitForLine(QStringLiteral("[lobby] * plain lines now go to the lobby")), qPrintable(alice.output()));
+    alice.write(QStringLiteral(":q\n"));
+    bob.write(QStringLiteral(":q\n"));
+    QCOMPARE(alice.waitForExit(), 0);
+    QCOMPARE(bob.waitForExit(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Cli)

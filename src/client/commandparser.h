@@ -38,6 +38,12 @@ struct Command {
         Ban,           // args: user, [reason]
         Unban,         // args: user
         CloseRoom,     // args: [room]
+        Poke,          // args: user — ask for a direct (peer-to-peer) chat
+        AcceptPoke,    // args: [user] (default: the latest poke)
+        DeclinePoke,   // args: [user]
+        Bridge,        // no args — be paired with anyone waiting (seed 002)
+        CancelBridge,  // no args
+        Register,      // args: [name] — seed 002's /register; accounts already do this
     };
 
     Kind kind = Kind::None;

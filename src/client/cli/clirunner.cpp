@@ -61,7 +61,12 @@ bool CliRunner::parseArguments(const QStringList &arguments, CliOptions *options
            "CONFAB_PASSWORD environment variable, or is asked for on the terminal."),
         tr("file"));
     const QCommandLineOption verboseOption(QStringLiteral("verbose"), tr("Log protocol details to stderr."));
+    const QCommandLineOption transportOption(
+        QStringLiteral("transport"),
+        tr("auto, tcp or udp (default auto: ask the server, then TCP when it serves TCP, else UDP)."),
+        tr("transport"), ClientSession::transportName(options->transport));
     parser.addOptions({hostOption, portOption, userOption, passwordFileOption, verboseOption});
+    parser.addOption(transportOption);
 
     auto usageError = [&](const QString &message) {
         writeStderr(QStringLiteral("confab-cli: %1\n%2").arg(message, tr("Try 'confab-cli --help'.")));
@@ -96,6 +101,10 @@ bool CliRunner::parseArguments(const QStringList &arguments, CliOptions *options
         return usageError(tr("--port must be a number from 1 to 65535, not \"%1\"").arg(parser.value(portOption)));
     options->port = quint16(port);
     options->verbose = parser.isSet(verboseOption);
+    const std::optional<ClientSession::Transport> transport = ClientSession::transportFromName(parser.value(transportOption));
+    if (!transport)
+        return usageError(tr("--transport must be auto, tcp or udp, not \"%1\"").arg(parser.value(transportOption)));
+    options->transport = *transport;
 
     options->user = parser.value(userOption).trimmed();
     if (options->user.isEmpty()) {
@@ -240,6 +249,8 @@ CliRunner::CliRunner(CliOptions options, QObject *parent)
                                                  : tr("! connection lost: %1").arg(printable(reason)));
     });
 
+    setUpPeerChats();
+
     m_drainTimer.setSingleShot(true);
     connect(&m_drainTimer, &QTimer::timeout, this, [this] {
         print(serverLabel(), tr("! gave up waiting for %n answer(s) from the server", nullptr, m_session.pendingRequestCount()));
@@ -285,6 +296,7 @@ void CliRunner::start()
         QLoggingCategory::setFilterRules(QStringLiteral("confab.*.debug=true"));
     else
         QLoggingCategory::setFilterRules(QStringLiteral("confab.*.debug=false\nconfab.*.info=false"));
+    m_session.setTransport(m_options.transport);
     m_session.connectToServer(m_options.host, m_options.port, m_options.user, m_options.password);
     m_options.password.fill(u'\0');
     m_options.password.clear();
@@ -424,6 +436,14 @@ void CliRunner::handleLine(const QString &line)
     case Command::Kind::SwitchConversation:
         switchConversation(command.arg(0));
         return;
+    case Command::Kind::Poke:
+    case Command::Kind::AcceptPoke:
+    case Command::Kind::DeclinePoke:
+    case Command::Kind::Bridge:
+    case Command::Kind::CancelBridge:
+    case Command::Kind::Register:
+        handlePeerCommand(command);
+        return;
     default:
         handleRoomCommand(command);
         return;
@@ -432,6 +452,12 @@ void CliRunner::handleLine(const QString &line)
 
 void CliRunner::sendText(const QString &text)
 {
+    if (m_current.startsWith(QLatin1String("direct:"))) {
+        DirectChat *chat = m_directChats.value(m_current.mid(7).toLower());
+        if (!chat || !chat->send(text))
+            print(m_current, tr("! not sent: the direct chat has ended (/go lobby)"));
+        return;
+    }
     if (m_current.startsWith(u'#')) {
         const QString room = currentRoom();
         track(m_session.sendRoomMessage(room, text), {RequestKind::Room, m_current, room, text});
@@ -451,6 +477,12 @@ void CliRunner::switchConversation(const QString &target)
     }
     if (target.compare(lobbyLabel(), Qt::CaseInsensitive) == 0) {
         m_current = lobbyLabel();
+    } else if (target.startsWith(QLatin1String("direct:"), Qt::CaseInsensitive)) {
+        if (!m_directChats.value(target.mid(7).toLower())) {
+            print(m_current, tr("! no direct chat with %1").arg(target.mid(7)));
+            return;
+        }
+        m_current = directLabel(target.mid(7));
     } else if (target.startsWith(u'@') && target.size() > 1) {
         m_current = target;
     } else {
@@ -483,6 +515,11 @@ void CliRunner::handleRoomCommand(const Command &command)
         m_current = roomLabel(room);
         return;
     case Command::Kind::LeaveRoom:
+        if (command.args.isEmpty() && m_current.startsWith(QLatin1String("direct:"))) {
+            if (DirectChat *chat = m_directChats.value(m_current.mid(7).toLower()))
+                chat->close(); // the peer sees it end
+            return;
+        }
         if ((room = roomFor(command, 0)).isEmpty())
             return;
         track(m_session.leaveRoom(room), {RequestKind::Action, roomLabel(room), room, {}});
@@ -561,8 +598,9 @@ void CliRunner::maybeLeave()
 void CliRunner::onLoggedIn(const QString &user, bool created)
 {
     const QString server = m_session.serverName().isEmpty() ? m_options.host : m_session.serverName();
-    print(serverLabel(), created ? tr("* logged in to %1 as %2 (new account)").arg(server, user)
-                                 : tr("* logged in to %1 as %2").arg(server, user));
+    const QString transport = ClientSession::transportName(m_session.activeTransport());
+    print(serverLabel(), created ? tr("* logged in to %1 as %2 over %3 (new account)").arg(server, user, transport)
+                                 : tr("* logged in to %1 as %2 over %3").arg(server, user, transport));
     startReadingInput();
 }
 

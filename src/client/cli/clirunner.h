@@ -9,6 +9,7 @@
 
 #include "clientsession.h"
 #include "commandparser.h"
+#include "peerchats.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -29,6 +30,7 @@ struct CliOptions {
     QString user;
     QString password;
     bool verbose = false;
+    ClientSession::Transport transport = ClientSession::Transport::Auto; // --transport
 };
 
 class CliRunner : public QObject
@@ -90,6 +92,12 @@ private:
     QString roomFor(const Command &command, int argument);
     void fallBackToLobby(const QString &room);
     void track(quint64 id, Request request);
+    // Peer-to-peer (clirunner_p2p.cpp)
+    static QString directLabel(const QString &peer);
+    void setUpPeerChats();
+    void handlePeerCommand(const Command &command);
+    quint64 pokeFrom(const QString &user) const;
+    void onDirectChatStarted(DirectChat *chat, const QString &peer);
     void onInputEnded();
     void maybeLeave();
 
@@ -108,6 +116,9 @@ private:
     QHash<quint64, Request> m_requests;
     QString m_current;             // where plain lines go: lobbyLabel(), "#room" or "@user"
     QHash<QString, QString> m_topics; // lower-case room name → last known topic
+    PeerChats m_peers{&m_session};
+    QHash<QString, QPointer<DirectChat>> m_directChats; // lower-case peer → live chat
+    QList<quint64> m_pokeOrder;       // incoming pokes, oldest first
     bool m_inputEnded = false;
     bool m_quitRequested = false;
     bool m_leaving = false;
