@@ -9,6 +9,8 @@
 #   client-login.png        the login dialog, filled in
 #   client-login-error.png  the same after a refused login (the reason shown under the fields)
 #   client-main.png         the chat window in use: users, rooms, a room tab, a DM tab, unread counts
+#   client-poke.png         frank pokes alice: the question, over the chat window
+#   client-direct.png       the direct (peer-to-peer) chat that follows, in its own tab
 # Environment: BUILD_DIR (default build/).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,10 +88,11 @@ sleep 1
 count me in for lunch
 sleep 60
 EOF
-    scripted frank <<'EOF' &
-sleep 2
-sleep 60
-EOF
+    # frank is driven live through a pipe: he pokes alice once the main window is saved.
+    mkfifo "$work/frank.in"
+    CONFAB_PASSWORD=$password "$bin/confab-cli" --host 127.0.0.1 --port "$port" --user frank \
+        <"$work/frank.in" >"$work/frank.out" 2>&1 &
+    exec 7>"$work/frank.in"
 
     sleep 4
     "$bin/confab" --host 127.0.0.1 --port "$port" --user alice >"$work/confab.out" 2>&1 &
@@ -130,6 +133,25 @@ EOF
     sleep 1
     import -window "$main" "$out/client-main.png"
     echo "saved $out/client-main.png"
+
+    # frank pokes alice; she accepts (Accept is the default button) and they talk directly.
+    echo "/poke alice" >&7
+    question=$(xdotool search --sync --onlyvisible --name "frank pokes you" | head -n 1)
+    sleep 1
+    import -window root -crop 1100x700+0+0 "$out/client-poke.png"
+    echo "saved $out/client-poke.png"
+    xdotool windowfocus --sync "$question"
+    xdotool key Return
+    sleep 2
+    echo "Hi alice, this goes straight to you: the server only introduced us." >&7
+    sleep 1
+    xdotool windowfocus --sync "$main"
+    xdotool type --delay 20 "Nice, a direct line. Sending you the build log this way."
+    xdotool key Return
+    sleep 1.5
+    import -window "$main" "$out/client-direct.png"
+    echo "saved $out/client-direct.png"
+    exec 7>&-
 
     kill -TERM "$client" "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true

@@ -122,7 +122,7 @@ void tst_ClientGui::doubleClickOnUserOpensDirectTab()
     doubleClick(users, findRow(users, QStringLiteral("bob")));
 
     Confab::ConversationTabs *tabs = child<Confab::ConversationTabs>(window, "conversationTabs");
-    QTRY_COMPARE(tabs->currentConversation(), ConversationId::direct(QStringLiteral("bob")));
+    QTRY_COMPARE(tabs->currentConversation(), ConversationId::dm(QStringLiteral("bob")));
     QCOMPARE(tabs->tabText(tabs->currentIndex()), QStringLiteral("bob"));
 
     QSignalSpy received(bob.get(), &ClientSession::directMessageReceived);
@@ -133,7 +133,7 @@ void tst_ClientGui::doubleClickOnUserOpensDirectTab()
     QVERIFY(window->input()->text().isEmpty());
 
     // Own message, then delivered; bob's answer arrives in the same tab.
-    ConversationModel *dm = window->registry()->model(ConversationId::direct(QStringLiteral("bob")));
+    ConversationModel *dm = window->registry()->model(ConversationId::dm(QStringLiteral("bob")));
     QCOMPARE(dm->rowCount(), 1);
     QTRY_COMPARE(dm->entry(0).state, ConversationModel::DeliveryState::Delivered);
     bob->sendDirectMessage(QStringLiteral("alice"), QStringLiteral("hi alice <b>not bold</b>"));
@@ -153,7 +153,7 @@ void tst_ClientGui::closedDirectTabKeepsHistory()
 
     // A DM that arrives opens its tab by itself, in the background.
     bob->sendDirectMessage(QStringLiteral("alice"), QStringLiteral("are you there?"));
-    const ConversationId withBob = ConversationId::direct(QStringLiteral("bob"));
+    const ConversationId withBob = ConversationId::dm(QStringLiteral("bob"));
     QTRY_VERIFY(tabs->indexOf(withBob) >= 0);
     QCOMPARE(tabs->currentConversation(), ConversationId::lobby());
 
@@ -183,7 +183,7 @@ void tst_ClientGui::failedMessageCanBeSentAgain()
     ClientApp app;
     MainWindow *window = m_fixture.logInThroughDialog(app, QStringLiteral("alice"));
     QVERIFY(window);
-    const ConversationId withBob = ConversationId::direct(QStringLiteral("bob"));
+    const ConversationId withBob = ConversationId::dm(QStringLiteral("bob"));
     window->tabs()->openConversation(withBob, true);
     bob->quit();
     QTRY_COMPARE(window->userModel()->rowCount(), 1);
@@ -319,7 +319,7 @@ void tst_ClientGui::unreadCountsInTabTitles()
     // alice reads a DM with bob; two lobby messages come meanwhile.
     auto *users = child<QListView>(window, "usersView");
     doubleClick(users, findRow(users, QStringLiteral("bob")));
-    QTRY_COMPARE(tabs->currentConversation(), ConversationId::direct(QStringLiteral("bob")));
+    QTRY_COMPARE(tabs->currentConversation(), ConversationId::dm(QStringLiteral("bob")));
     carol->sendLobbyMessage(QStringLiteral("one"));
     carol->sendLobbyMessage(QStringLiteral("two"));
     const int lobby = tabs->indexOf(ConversationId::lobby());
@@ -328,9 +328,9 @@ void tst_ClientGui::unreadCountsInTabTitles()
     QVERIFY(window->windowTitle().startsWith(QLatin1String("(2)")));
     // The DM being read gets no count.
     bob->sendDirectMessage(QStringLiteral("alice"), QStringLiteral("psst"));
-    QTRY_COMPARE(window->registry()->model(ConversationId::direct(QStringLiteral("bob")))->rowCount(), 1);
+    QTRY_COMPARE(window->registry()->model(ConversationId::dm(QStringLiteral("bob")))->rowCount(), 1);
     QCOMPARE(tabs->tabText(tabs->currentIndex()), QStringLiteral("bob"));
-    QVERIFY(!tabs->isMarked(ConversationId::direct(QStringLiteral("bob"))));
+    QVERIFY(!tabs->isMarked(ConversationId::dm(QStringLiteral("bob"))));
 
     // Showing the lobby reads it.
     tabs->setCurrentIndex(lobby);
@@ -355,7 +355,7 @@ void tst_ClientGui::directMessageWhileUnfocusedNotifies()
     QVERIFY(window->notifier()->windowIsUnattended());
     bob->sendDirectMessage(QStringLiteral("alice"), QStringLiteral("ping"));
     QVERIFY(notified.wait(ReplyTimeoutMs));
-    QCOMPARE(notified.at(0).at(0).value<ConversationId>(), ConversationId::direct(QStringLiteral("bob")));
+    QCOMPARE(notified.at(0).at(0).value<ConversationId>(), ConversationId::dm(QStringLiteral("bob")));
     QVERIFY(notified.at(0).at(1).toString().contains(QLatin1String("bob")));
     QCOMPARE(notified.at(0).at(2).toString(), QStringLiteral("ping"));
 
@@ -368,7 +368,7 @@ void tst_ClientGui::directMessageWhileUnfocusedNotifies()
     // While the window is in front, nothing pops up.
     QVERIFY(m_fixture.activate(window));
     bob->sendDirectMessage(QStringLiteral("alice"), QStringLiteral("again"));
-    QTRY_COMPARE(window->registry()->model(ConversationId::direct(QStringLiteral("bob")))->rowCount(), 2);
+    QTRY_COMPARE(window->registry()->model(ConversationId::dm(QStringLiteral("bob")))->rowCount(), 2);
     QCOMPARE(notified.count(), 2);
 }
 
@@ -386,7 +386,7 @@ void tst_ClientGui::commandsInTheInputLine()
     typeAndSend(input, QStringLiteral("/msg bob via command"));
     QVERIFY(dms.wait(ReplyTimeoutMs));
     QCOMPARE(dms.at(0).at(2).toString(), QStringLiteral("via command"));
-    QCOMPARE(window->tabs()->currentConversation(), ConversationId::direct(QStringLiteral("bob")));
+    QCOMPARE(window->tabs()->currentConversation(), ConversationId::dm(QStringLiteral("bob")));
 
     // Seed 001's $roomcreate, then /go back to the lobby.
     typeAndSend(input, QStringLiteral("$roomcreate seeds"));

@@ -239,7 +239,7 @@ void tst_ClientWidgets::delegateWordsTheDeliveryState()
     QCOMPARE(delegate.deliveryText(model.index(1)), QStringLiteral("✓ Delivered to 3"));
     QVERIFY(delegate.deliveryText(model.index(2)).contains(QLatin1String("the user is offline")));
     QVERIFY(delegate.deliveryText(model.index(3)).isEmpty());
-    delegate.setConversationKind(ConversationKind::Direct);
+    delegate.setConversationKind(ConversationKind::Dm);
     QCOMPARE(delegate.deliveryText(model.index(1)), QStringLiteral("✓ Delivered"));
 }
 
@@ -255,7 +255,7 @@ void tst_ClientWidgets::unreadTabsShowCountAndBold()
     QCOMPARE(tabs.count(), 1);
     QCOMPARE(tabs.tabText(0), QStringLiteral("Lobby"));
 
-    const ConversationId bob = ConversationId::direct(QStringLiteral("bob"));
+    const ConversationId bob = ConversationId::dm(QStringLiteral("bob"));
     registry.model(bob); // a DM conversation opens its tab in the background
     QCOMPARE(tabs.count(), 2);
     QCOMPARE(tabs.currentConversation(), ConversationId::lobby());

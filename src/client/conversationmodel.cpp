@@ -64,6 +64,18 @@ int ConversationModel::appendReceived(const QString &sender, const QString &text
     return int(m_entries.size()) - 1;
 }
 
+int ConversationModel::appendSent(const QString &sender, const QString &text, const QDateTime &timestamp)
+{
+    Entry e;
+    e.sender = sender;
+    e.text = text;
+    e.timestamp = timestamp;
+    e.own = true;
+    e.state = DeliveryState::Sent;
+    appendEntries({e});
+    return int(m_entries.size()) - 1;
+}
+
 int ConversationModel::appendOwn(quint64 requestId, const QString &sender, const QString &text,
                                  const QDateTime &timestamp)
 {

@@ -23,6 +23,7 @@ public:
         Sending,   // own, waiting for the server
         Delivered, // own, the server relayed it (DeliveredCountRole says to how many)
         Failed,    // own, refused or lost (FailureReasonRole says why)
+        Sent,      // own, written to a direct (peer-to-peer) chat, where nobody confirms delivery
     };
     Q_ENUM(DeliveryState)
 
@@ -62,6 +63,9 @@ public:
     // An own message just handed to the session under requestId (non-zero); it shows as Sending.
     int appendOwn(quint64 requestId, const QString &sender, const QString &text,
                   const QDateTime &timestamp = QDateTime::currentDateTime());
+    // An own message written to a direct chat; it shows as Sent.
+    int appendSent(const QString &sender, const QString &text,
+                   const QDateTime &timestamp = QDateTime::currentDateTime());
     // Appends many rows with one insert (history, tests).
     void appendEntries(const QVector<Entry> &entries);
 

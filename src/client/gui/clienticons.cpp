@@ -92,9 +92,9 @@ QIcon room(bool joined, bool onHighlight)
     });
 }
 
-QIcon direct()
+QIcon dm()
 {
-    return drawn(QStringLiteral("direct"), [](QPainter &p) {
+    return drawn(QStringLiteral("dm"), [](QPainter &p) {
         p.setPen(Qt::NoPen);
         p.setBrush(QColor(0x7b, 0x5c, 0xc4));
         p.drawEllipse(QRectF(10, 3, 12, 12));
@@ -103,6 +103,23 @@ QIcon direct()
         body.cubicTo(4, 17, 28, 17, 28, 29);
         body.closeSubpath();
         p.drawPath(body);
+    });
+}
+
+QIcon peer()
+{
+    // Two ends joined by one line: a chat that goes straight from one computer to the other.
+    return drawn(QStringLiteral("peer"), [](QPainter &p) {
+        const QColor teal(0x00, 0x89, 0x7b);
+        p.setPen(QPen(teal, 3.5, Qt::SolidLine, Qt::RoundCap));
+        p.drawLine(QPointF(9, 16), QPointF(23, 16));
+        p.setPen(Qt::NoPen);
+        p.setBrush(teal);
+        p.drawEllipse(QRectF(1, 9, 14, 14));
+        p.drawEllipse(QRectF(17, 9, 14, 14));
+        p.setBrush(Qt::white);
+        p.drawEllipse(QRectF(5.5, 13.5, 5, 5));
+        p.drawEllipse(QRectF(21.5, 13.5, 5, 5));
     });
 }
 

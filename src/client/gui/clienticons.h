@@ -12,7 +12,9 @@ QIcon online(bool self = false);
 QIcon lobby();
 // `onHighlight`: drawn white, for a selected row.
 QIcon room(bool joined = true, bool onHighlight = false);
-QIcon direct();
+QIcon dm();
+// A direct (peer-to-peer) chat.
+QIcon peer();
 
 } // namespace Confab::ClientIcons
 

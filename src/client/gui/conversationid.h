@@ -1,8 +1,7 @@
-// Names one conversation of the client: the lobby, a room, or a direct-message partner.
+// Names one conversation of the client: the lobby, a room, a DM partner, or a direct chat.
 //
-// The kind decides how text is sent and how the tab looks. Peer-to-peer chats (poke, direct
-// chat) will be one more kind; everything keyed by ConversationId (models, tabs, drafts, unread
-// counts) then works for them unchanged.
+// The kind decides how text is sent and how the tab looks; everything keyed by ConversationId
+// (models, tabs, drafts, unread counts) works the same for every kind.
 #pragma once
 
 #include <QHashFunctions>
@@ -14,7 +13,9 @@ namespace Confab {
 enum class ConversationKind {
     Lobby,  // the public conversation of every session
     Room,   // a named group conversation; name = the room's name without '#'
-    Direct, // messages relayed by the server to one user; name = that user
+    Dm,     // messages relayed by the server to one user; name = that user
+    Peer,   // a direct chat, peer to peer with no server in between (after a poke or bridge:
+            // name = the user; opened by address: name = "host:port")
 };
 
 struct ConversationId {
@@ -23,11 +24,13 @@ struct ConversationId {
 
     static ConversationId lobby() { return {}; }
     static ConversationId room(const QString &room) { return {ConversationKind::Room, room}; }
-    static ConversationId direct(const QString &user) { return {ConversationKind::Direct, user}; }
+    static ConversationId dm(const QString &user) { return {ConversationKind::Dm, user}; }
+    static ConversationId peer(const QString &name) { return {ConversationKind::Peer, name}; }
 
     bool isLobby() const { return kind == ConversationKind::Lobby; }
     bool isRoom() const { return kind == ConversationKind::Room; }
-    bool isDirect() const { return kind == ConversationKind::Direct; }
+    bool isDm() const { return kind == ConversationKind::Dm; }
+    bool isPeer() const { return kind == ConversationKind::Peer; }
 
     // Room and user names are unique without regard to case, so identity ignores case too;
     // `name` keeps the spelling to show.
@@ -36,7 +39,8 @@ struct ConversationId {
         switch (kind) {
         case ConversationKind::Lobby: return QStringLiteral("lobby");
         case ConversationKind::Room: return QStringLiteral("room:") + name.toLower();
-        case ConversationKind::Direct: return QStringLiteral("dm:") + name.toLower();
+        case ConversationKind::Dm: return QStringLiteral("dm:") + name.toLower();
+        case ConversationKind::Peer: return QStringLiteral("peer:") + name.toLower();
         }
         return {};
     }

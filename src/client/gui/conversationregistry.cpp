@@ -121,10 +121,10 @@ void ConversationRegistry::setSession(ClientSession *session)
             });
 
     connect(session, &ClientSession::userJoined, this, [this](const OnlineUser &user) {
-        noticeToDirect(user.name, tr("%1 is online.").arg(user.name));
+        noticeToDm(user.name, tr("%1 is online.").arg(user.name));
     });
     connect(session, &ClientSession::userLeft, this, [this](const QString &user, const QString &reason) {
-        noticeToDirect(user, reason.isEmpty() ? tr("%1 went offline.").arg(user)
+        noticeToDm(user, reason.isEmpty() ? tr("%1 went offline.").arg(user)
                                               : tr("%1 went offline (%2).").arg(user, reason));
     });
     connect(session, &ClientSession::noticeReceived, this, [this](const QString &text) {
@@ -239,7 +239,7 @@ void ConversationRegistry::bumpUnread(Conversation &c, bool mention)
 ConversationId ConversationRegistry::partnerOf(const QString &from, const QString &to) const
 {
     const bool fromMe = !m_selfName.isEmpty() && canonicalUsername(from) == canonicalUsername(m_selfName);
-    return ConversationId::direct(fromMe ? to : from);
+    return ConversationId::dm(fromMe ? to : from);
 }
 
 void ConversationRegistry::arrived(const ConversationId &id, const QString &from, const QString &text,
@@ -247,13 +247,26 @@ void ConversationRegistry::arrived(const ConversationId &id, const QString &from
 {
     Conversation &c = ensure(id);
     c.model->appendReceived(from, text, time);
-    const bool mention = !id.isDirect() && mentions(text, m_selfName);
+    // In a private conversation everything is addressed to you; a mention matters in public ones.
+    const bool mention = (id.isLobby() || id.isRoom()) && mentions(text, m_selfName);
     bumpUnread(c, mention);
     emit messageArrived(c.id, from, text, mention);
 }
 
+void ConversationRegistry::peerMessageArrived(const ConversationId &id, const QString &from, const QString &text)
+{
+    arrived(canonical(id), from, text, QDateTime::currentDateTime());
+}
+
 quint64 ConversationRegistry::sendText(const ConversationId &id, const QString &text)
 {
+    if (id.isPeer()) {
+        if (!m_peerSender || !m_peerSender(id, text))
+            return 0;
+        const QString self = !m_selfName.isEmpty() ? m_selfName : m_session ? m_session->userName() : QString();
+        model(id)->appendSent(self.isEmpty() ? tr("me") : self, text);
+        return ++m_lastPeerSend;
+    }
     if (!m_session)
         return 0;
     Conversation &c = ensure(id);
@@ -265,9 +278,11 @@ quint64 ConversationRegistry::sendText(const ConversationId &id, const QString &
     case ConversationKind::Room:
         requestId = m_session->sendRoomMessage(id.name, text);
         break;
-    case ConversationKind::Direct:
+    case ConversationKind::Dm:
         requestId = m_session->sendDirectMessage(id.name, text);
         break;
+    case ConversationKind::Peer:
+        break; // handled above
     }
     if (requestId == 0)
         return 0;
@@ -295,9 +310,9 @@ void ConversationRegistry::addNotice(const ConversationId &id, const QString &te
         bumpUnread(c, false);
 }
 
-void ConversationRegistry::noticeToDirect(const QString &user, const QString &text)
+void ConversationRegistry::noticeToDm(const QString &user, const QString &text)
 {
-    const ConversationId id = ConversationId::direct(user);
+    const ConversationId id = ConversationId::dm(user);
     if (contains(id))
         addNotice(id, text);
 }

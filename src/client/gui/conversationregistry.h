@@ -18,6 +18,8 @@
 #include <QPointer>
 #include <QStringList>
 
+#include <functional>
+
 namespace Confab {
 
 class ClientSession;
@@ -65,8 +67,15 @@ public:
     void markRead(const ConversationId &id);
 
     // Sends text to the conversation and appends it as an own message (Sending, then Delivered
-    // or Failed). Returns the request id.
+    // or Failed). Returns the request id; for a direct chat, where nobody confirms delivery, a
+    // non-zero local number once the text went down the connection (the row shows Sent).
+    // Returns 0 when nothing was sent.
     quint64 sendText(const ConversationId &id, const QString &text);
+    // Who carries text for direct (peer) conversations: returns whether the text went out.
+    using PeerSender = std::function<bool(const ConversationId &id, const QString &text)>;
+    void setPeerSender(PeerSender sender) { m_peerSender = std::move(sender); }
+    // A line from the other end of a direct chat.
+    void peerMessageArrived(const ConversationId &id, const QString &from, const QString &text);
     // Sends the text of an own failed message again, as a new row. Returns 0 if not possible.
     quint64 resend(const ConversationId &id, int row);
     // Appends a notice row. Unless quiet, it counts as unread like a message.
@@ -106,7 +115,7 @@ private:
     void bumpUnread(Conversation &c, bool mention);
     RoomState &roomState(const QString &name);
     void setRoomJoined(const QString &room, bool joined);
-    void noticeToDirect(const QString &user, const QString &text);
+    void noticeToDm(const QString &user, const QString &text);
 
     void onLoggedIn(const QString &user);
     void onRoomJoined(const JoinedRoom &room, bool created);
@@ -118,6 +127,8 @@ private:
     QList<QString> m_order;                        // keys in creation order
     QHash<QString, RoomState> m_rooms;             // by lower-case room name
     QHash<quint64, QString> m_requests;            // own message request id → conversation key
+    PeerSender m_peerSender;
+    quint64 m_lastPeerSend = 0;
     ConversationId m_current;
     bool m_attended = true;
     bool m_wasLoggedIn = false;

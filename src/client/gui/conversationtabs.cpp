@@ -5,6 +5,7 @@
 #include "conversationpage.h"
 #include "conversationregistry.h"
 #include "conversationview.h"
+#include "peerconversations.h"
 #include "unreadtabbar.h"
 #include "usermodel.h"
 
@@ -31,7 +32,7 @@ ConversationTabs::ConversationTabs(QWidget *parent)
     setTabsClosable(true);
     setMovable(true);
     setUsesScrollButtons(true);
-    setElideMode(Qt::ElideRight);
+    setElideMode(Qt::ElideNone); // whole names, and scroll buttons when they do not fit
     connect(this, &QTabWidget::currentChanged, this, &ConversationTabs::onCurrentChanged);
     connect(this, &QTabWidget::tabCloseRequested, this, &ConversationTabs::onCloseRequested);
 }
@@ -40,7 +41,7 @@ void ConversationTabs::setRegistry(ConversationRegistry *registry)
 {
     m_registry = registry;
     connect(registry, &ConversationRegistry::conversationAdded, this, [this](const ConversationId &id) {
-        if (id.isLobby() || id.isDirect())
+        if (id.isLobby() || id.isDm())
             openConversation(id, false);
     });
     connect(registry, &ConversationRegistry::messageArrived, this, [this](const ConversationId &id) {
@@ -59,11 +60,20 @@ void ConversationTabs::setRegistry(ConversationRegistry *registry)
     }
 }
 
+void ConversationTabs::setPeerConversations(PeerConversations *peers)
+{
+    m_peers = peers;
+    connect(peers, &PeerConversations::stateChanged, this, [this](const ConversationId &id) {
+        updateHeader(id);
+        updateTitle(id);
+    });
+}
+
 void ConversationTabs::setUserModel(UserModel *users)
 {
     m_users = users;
     auto refresh = [this] {
-        updateHeaders(ConversationKind::Direct);
+        updateHeaders(ConversationKind::Dm);
         updateHeaders(ConversationKind::Lobby);
     };
     connect(users, &QAbstractItemModel::rowsInserted, this, refresh);
@@ -123,15 +133,17 @@ ConversationPage *ConversationTabs::openConversation(const ConversationId &reque
         switch (id.kind) {
         case ConversationKind::Lobby: icon = ClientIcons::lobby(); break;
         case ConversationKind::Room: icon = ClientIcons::room(); break;
-        case ConversationKind::Direct: icon = ClientIcons::direct(); break;
+        case ConversationKind::Dm: icon = ClientIcons::dm(); break;
+        case ConversationKind::Peer: icon = ClientIcons::peer(); break;
         }
-        // Rooms after the lobby and the other rooms, DMs at the end.
+        // Rooms after the lobby and the other rooms; DMs and direct chats at the end.
         int at = count();
         if (id.isLobby())
             at = 0;
         else if (id.isRoom()) {
             at = 0;
-            while (at < count() && !conversationAt(at).isDirect())
+            while (at < count() && conversationAt(at).kind != ConversationKind::Dm
+                   && conversationAt(at).kind != ConversationKind::Peer)
                 ++at;
         }
         const QSignalBlocker blocker(this); // the current tab does not change by inserting
@@ -180,6 +192,11 @@ void ConversationTabs::onCloseRequested(int index)
         emit leaveRoomRequested(id.name);
         return;
     }
+    if (id.isPeer() && m_peers) {
+        const PeerConversations::State state = m_peers->state(id);
+        if (state == PeerConversations::State::Connected || state == PeerConversations::State::Connecting)
+            emit endPeerChatRequested(id); // closing a direct chat's tab hangs up, as a call window does
+    }
     closeConversation(id);
 }
 
@@ -205,7 +222,8 @@ void ConversationTabs::updateTitle(const ConversationId &id)
     switch (shown.kind) {
     case ConversationKind::Lobby: title = tr("Lobby"); break;
     case ConversationKind::Room: title = QStringLiteral("#") + shown.name; break;
-    case ConversationKind::Direct: title = shown.name; break;
+    case ConversationKind::Dm: title = shown.name; break;
+    case ConversationKind::Peer: title = tr("%1 (direct)").arg(shown.name); break;
     }
     const int unread = m_registry->unreadCount(id);
     const bool mentioned = m_registry->isMentioned(id);
@@ -213,7 +231,7 @@ void ConversationTabs::updateTitle(const ConversationId &id)
         title = tr("%1 (%2)").arg(title, QLocale().toString(unread));
     m_bar->setTabText(index, title);
     m_bar->setTabMarked(index, unread > 0);
-    m_bar->setTabTextColor(index, mentioned || (unread > 0 && id.isDirect()) ? mentionColor() : QColor());
+    m_bar->setTabTextColor(index, mentioned || (unread > 0 && (id.isDm() || id.isPeer())) ? mentionColor() : QColor());
     m_bar->setTabToolTip(index, unread > 0 ? (unread == 1 ? tr("1 unread message") : tr("%1 unread messages").arg(unread)) : QString());
 }
 
@@ -253,10 +271,27 @@ void ConversationTabs::updateHeader(const ConversationId &id)
                                                   : tr("%1\nMembers: %2").arg(room.topic, room.members.join(QStringLiteral(", "))));
         return;
     }
-    case ConversationKind::Direct: {
+    case ConversationKind::Dm: {
         const bool online = m_users && m_users->contains(id.name);
         p->setHeader(online ? tr("Direct messages with %1 · online").arg(id.name)
                             : tr("Direct messages with %1 · offline: messages cannot be delivered now").arg(id.name));
+        return;
+    }
+    case ConversationKind::Peer: {
+        const PeerConversations::State state = m_peers ? m_peers->state(id) : PeerConversations::State::None;
+        QString text;
+        switch (state) {
+        case PeerConversations::State::Connected:
+            text = tr("Direct chat with %1 at %2 · peer to peer, not through the server").arg(id.name, m_peers->peerAddress(id));
+            break;
+        case PeerConversations::State::Waiting: text = tr("Direct chat with %1 · waiting for an answer").arg(id.name); break;
+        case PeerConversations::State::Connecting: text = tr("Direct chat with %1 · connecting…").arg(id.name); break;
+        case PeerConversations::State::None:
+        case PeerConversations::State::Ended:
+            text = tr("Direct chat with %1 · not connected").arg(id.name);
+            break;
+        }
+        p->setHeader(text);
         return;
     }
     }

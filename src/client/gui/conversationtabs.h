@@ -1,10 +1,11 @@
-// One tab per open conversation: the lobby (always there), each joined room, each DM.
+// One tab per open conversation: the lobby (always there), each joined room, each DM, each
+// direct (peer-to-peer) chat.
 //
 // Tabs open by themselves when a room is joined or a direct message arrives, and show the unread
 // count in their title, bold (and tinted when someone mentions you) until read. Closing a DM tab
 // only hides it: its history stays in the ConversationRegistry and comes back with the tab.
 // Closing the tab of a room one is in asks to leave it (leaveRoomRequested); the tab goes once the
-// server confirms.
+// server confirms. Closing the tab of a live direct chat ends that chat (endPeerChatRequested).
 #pragma once
 
 #include "conversationid.h"
@@ -16,6 +17,7 @@ namespace Confab {
 
 class ConversationPage;
 class ConversationRegistry;
+class PeerConversations;
 class UnreadTabBar;
 class UserModel;
 
@@ -28,6 +30,8 @@ public:
     void setRegistry(ConversationRegistry *registry);
     // Used for the presence shown in DM headers and the lobby's head count.
     void setUserModel(UserModel *users);
+    // Used for the state shown in direct chats' headers.
+    void setPeerConversations(PeerConversations *peers);
 
     ConversationPage *openConversation(const ConversationId &id, bool activate);
     void closeConversation(const ConversationId &id);
@@ -44,6 +48,7 @@ public:
 signals:
     void currentConversationChanged(const Confab::ConversationId &id);
     void leaveRoomRequested(const QString &room);
+    void endPeerChatRequested(const Confab::ConversationId &id);
     void resendRequested(const Confab::ConversationId &id, int row);
 
 private:
@@ -56,6 +61,7 @@ private:
     UnreadTabBar *m_bar;
     QPointer<ConversationRegistry> m_registry;
     QPointer<UserModel> m_users;
+    QPointer<PeerConversations> m_peers;
 };
 
 } // namespace Confab

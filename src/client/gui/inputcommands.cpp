@@ -2,6 +2,7 @@
 
 #include "clientsession.h"
 #include "conversationregistry.h"
+#include "peerconversations.h"
 #include "sessionactions.h"
 #include "usernames.h"
 
@@ -21,6 +22,12 @@ bool InputCommands::isLoggedIn() const
 
 bool InputCommands::sendText(const QString &text, const ConversationId &to, const ConversationId &current)
 {
+    if (to.isPeer()) { // peer to peer: no server needed, only the connection
+        if (m_registry->sendText(to, text))
+            return true;
+        error(current, tr("The direct chat with %1 is not connected; your text stays in the input line.").arg(to.name));
+        return false;
+    }
     if (!isLoggedIn()) {
         error(current, tr("Not connected: your text stays in the input line until the connection is back."));
         return false;
@@ -50,10 +57,10 @@ ConversationId InputCommands::resolveTarget(const QString &target) const
     if (target.startsWith(u'#'))
         return ConversationId::room(target.mid(1));
     if (target.startsWith(u'@'))
-        return ConversationId::direct(target.mid(1));
+        return ConversationId::dm(target.mid(1));
     if (m_registry->isJoined(target))
         return m_registry->canonical(ConversationId::room(target));
-    return ConversationId::direct(target);
+    return ConversationId::dm(target);
 }
 
 bool InputCommands::execute(const QString &line, const ConversationId &current)
@@ -81,8 +88,9 @@ bool InputCommands::execute(const QString &line, const ConversationId &current)
         return true;
     case K::SwitchConversation: {
         if (command.args.isEmpty()) {
-            const QString name = current.isLobby() ? tr("the lobby")
+            const QString name = current.isLobby()  ? tr("the lobby")
                                  : current.isRoom() ? QStringLiteral("#") + current.name
+                                 : current.isPeer() ? tr("%1, directly").arg(current.name)
                                                     : current.name;
             info(current, tr("You are writing to %1.").arg(name));
             return true;
@@ -92,13 +100,20 @@ bool InputCommands::execute(const QString &line, const ConversationId &current)
             error(current, tr("You are not in #%1; /join it first.").arg(target.name));
             return false;
         }
-        if (target.isDirect() && !isValidUsername(target.name)) {
+        if (target.isDm() && !isValidUsername(target.name)) {
             error(current, tr("“%1” is not a user name.").arg(target.name));
             return false;
         }
         emit switchRequested(target);
         return true;
     }
+    case K::LeaveRoom:
+        if (command.args.isEmpty() && current.isPeer()) { // /leave in a direct chat hangs up
+            if (m_peers)
+                m_peers->end(current);
+            return true;
+        }
+        break;
     default:
         break;
     }
@@ -113,7 +128,7 @@ bool InputCommands::execute(const QString &line, const ConversationId &current)
         m_actions->listUsers(current);
         return true;
     case K::DirectMessage: {
-        const ConversationId to = ConversationId::direct(command.arg(0));
+        const ConversationId to = ConversationId::dm(command.arg(0));
         emit switchRequested(to);
         return sendText(command.arg(1), to, current);
     }
@@ -180,8 +195,58 @@ bool InputCommands::execute(const QString &line, const ConversationId &current)
         m_actions->closeRoom(room, current);
         return true;
     }
+    case K::Poke:
+    case K::AcceptPoke:
+    case K::DeclinePoke:
+    case K::Bridge:
+    case K::CancelBridge:
+    case K::Register:
+        return executePeerCommand(command, current);
     default:
         error(current, tr("This command is not available in this window."));
+        return false;
+    }
+}
+
+bool InputCommands::executePeerCommand(const Command &command, const ConversationId &current)
+{
+    using K = Command::Kind;
+    if (!m_peers) {
+        error(current, tr("Direct chats are not available in this window."));
+        return false;
+    }
+    switch (command.kind) {
+    case K::Poke:
+        if (!isValidUsername(command.arg(0))) {
+            error(current, tr("“%1” is not a user name.").arg(command.arg(0)));
+            return false;
+        }
+        emit switchRequested(m_peers->poke(command.arg(0)));
+        return true;
+    case K::AcceptPoke:
+    case K::DeclinePoke: {
+        const quint64 pokeId = m_peers->pendingPokeFrom(command.arg(0));
+        if (!pokeId) {
+            error(current, command.arg(0).isEmpty() ? tr("Nobody is poking you.")
+                                                    : tr("%1 is not poking you.").arg(command.arg(0)));
+            return false;
+        }
+        if (command.kind == K::AcceptPoke)
+            m_peers->acceptPoke(pokeId);
+        else
+            m_peers->declinePoke(pokeId);
+        return true;
+    }
+    case K::Bridge:
+        m_peers->bridge();
+        return true;
+    case K::CancelBridge:
+        m_peers->cancelBridge();
+        return true;
+    case K::Register:
+        info(current, tr("You are registered as %1: logging in registers you.").arg(m_registry->selfName()));
+        return true;
+    default:
         return false;
     }
 }

@@ -14,6 +14,7 @@
 namespace Confab {
 
 class ConversationRegistry;
+class PeerConversations;
 class SessionActions;
 
 class InputCommands : public QObject
@@ -23,6 +24,8 @@ public:
     InputCommands(ConversationRegistry *registry, SessionActions *actions, QObject *parent = nullptr);
 
     bool execute(const QString &line, const ConversationId &current);
+    // Carries /poke, /accept, /decline, /bridge and text typed into direct chats.
+    void setPeerConversations(PeerConversations *peers) { m_peers = peers; }
 
     const CommandParser &parser() const { return m_parser; }
 
@@ -33,6 +36,7 @@ signals:
 
 private:
     bool sendText(const QString &text, const ConversationId &to, const ConversationId &current);
+    bool executePeerCommand(const Command &command, const ConversationId &current);
     // The room a command is about: the given one, else the current conversation if it is a room.
     QString roomFor(const QString &given, const ConversationId &current, const char *commandName);
     ConversationId resolveTarget(const QString &target) const;
@@ -42,6 +46,7 @@ private:
 
     ConversationRegistry *m_registry;
     SessionActions *m_actions;
+    PeerConversations *m_peers = nullptr;
     CommandParser m_parser;
 };
 

@@ -9,6 +9,7 @@
 #include "conversationregistry.h"
 #include "conversationtabs.h"
 #include "conversationview.h"
+#include "directchatdialog.h"
 #include "inputcommands.h"
 #include "messageinput.h"
 #include "moderationdialog.h"
@@ -39,6 +40,7 @@ MainWindow::MainWindow(ClientSession *session, QWidget *parent)
     , m_commands(new InputCommands(m_registry, m_actions, this))
     , m_reconnector(new Reconnector(session, this))
     , m_notifier(new Notifier(this, this))
+    , m_peers(new PeerConversations(m_registry, this))
     , m_users(new UserModel(this))
     , m_rooms(new RoomListModel(this))
     , m_status(new ConnectionStatus(this))
@@ -59,10 +61,13 @@ MainWindow::MainWindow(ClientSession *session, QWidget *parent)
     m_rooms->setSession(session);
     m_registry->setSession(session);
     m_actions->setSession(session);
+    m_peers->setSession(session);
+    m_commands->setPeerConversations(m_peers);
 
     ConversationTabs *tabs = m_ui->conversationTabs;
     tabs->setRegistry(m_registry);
     tabs->setUserModel(m_users);
+    tabs->setPeerConversations(m_peers);
     m_ui->usersPanel->setModel(m_users);
     m_ui->roomsPanel->setModel(m_rooms);
     m_ui->connectionBanner->setSession(session, m_reconnector);
@@ -80,6 +85,7 @@ MainWindow::MainWindow(ClientSession *session, QWidget *parent)
     connect(tabs, &ConversationTabs::leaveRoomRequested, this,
             [this](const QString &room) { m_actions->leaveRoom(room, m_ui->conversationTabs->currentConversation()); });
     connect(tabs, &ConversationTabs::resendRequested, m_registry, &ConversationRegistry::resend);
+    connect(tabs, &ConversationTabs::endPeerChatRequested, m_peers, &PeerConversations::end);
 
     connect(m_registry, &ConversationRegistry::messageArrived, this, &MainWindow::onMessageArrived);
     connect(m_registry, &ConversationRegistry::unreadChanged, this, &MainWindow::updateTitle);
@@ -96,7 +102,17 @@ MainWindow::MainWindow(ClientSession *session, QWidget *parent)
             [this](const ConversationId &id) { m_ui->conversationTabs->openConversation(id, true); });
     connect(m_commands, &InputCommands::quitRequested, this, &MainWindow::quitRequested);
 
-    connect(m_ui->usersPanel, &UsersPanel::messageRequested, this, &MainWindow::openDirect);
+    connect(m_ui->usersPanel, &UsersPanel::messageRequested, this, &MainWindow::openDm);
+    connect(m_ui->usersPanel, &UsersPanel::pokeRequested, this,
+            [this](const QString &user) { m_ui->conversationTabs->openConversation(m_peers->poke(user), true); });
+
+    connect(m_peers, &PeerConversations::pokeReceived, this, &MainWindow::askPokeAnswer);
+    connect(m_peers, &PeerConversations::pokeSettled, this, [this](quint64 pokeId) {
+        if (QPointer<QMessageBox> box = m_pokeQuestions.take(pokeId))
+            box->close();
+    });
+    connect(m_peers, &PeerConversations::stateChanged, this, &MainWindow::onPeerStateChanged);
+    connect(m_peers, &PeerConversations::feedback, this, &MainWindow::showFeedback);
     connect(m_ui->usersPanel, &UsersPanel::kickRequested, this,
             [this](const QString &room, const QString &user) { askModeration(false, room, user); });
     connect(m_ui->usersPanel, &UsersPanel::banRequested, this,
@@ -186,6 +202,16 @@ void MainWindow::setupActions()
         ConversationTabs *tabs = m_ui->conversationTabs;
         emit tabs->tabCloseRequested(tabs->currentIndex());
     });
+    connect(ui->actionPoke, &QAction::triggered, this, [this] {
+        const QString user = m_ui->usersPanel->selectedUser();
+        if (user.isEmpty() || user.compare(m_session->userName(), Qt::CaseInsensitive) == 0)
+            statusBar()->showMessage(tr("Select someone in the users panel first, or type /poke name."), 6000);
+        else
+            m_ui->conversationTabs->openConversation(m_peers->poke(user), true);
+    });
+    connect(ui->actionDirectChat, &QAction::triggered, this, &MainWindow::askDirectChat);
+    connect(ui->actionBridge, &QAction::triggered, m_peers, &PeerConversations::bridge);
+    connect(ui->actionCancelBridge, &QAction::triggered, m_peers, &PeerConversations::cancelBridge);
     connect(ui->actionShowRooms, &QAction::toggled, ui->roomsPanel, &QWidget::setVisible);
     connect(ui->actionShowUsers, &QAction::toggled, ui->usersPanel, &QWidget::setVisible);
     connect(ui->actionFilterUsers, &QAction::triggered, this, [this] {
@@ -205,7 +231,8 @@ void MainWindow::setupActions()
         box->setWindowTitle(tr("About Confab"));
         box->setIconPixmap(ClientIcons::application().pixmap(64, 64));
         box->setTextFormat(Qt::PlainText);
-        box->setText(tr("Confab %1\n\nA chat client: lobby, rooms and direct messages on a Confab server.")
+        box->setText(tr("Confab %1\n\nA chat client: lobby, rooms and direct messages on a Confab server, "
+                        "and direct chats peer to peer.")
                          .arg(QCoreApplication::applicationVersion()));
         box->open();
     });
@@ -242,7 +269,8 @@ void MainWindow::onCurrentConversationChanged(const ConversationId &id)
     switch (id.kind) {
     case ConversationKind::Lobby: m_ui->messageInput->setPlaceholderText(tr("Message the lobby")); break;
     case ConversationKind::Room: m_ui->messageInput->setPlaceholderText(tr("Message #%1").arg(id.name)); break;
-    case ConversationKind::Direct: m_ui->messageInput->setPlaceholderText(tr("Message %1").arg(id.name)); break;
+    case ConversationKind::Dm: m_ui->messageInput->setPlaceholderText(tr("Message %1").arg(id.name)); break;
+    case ConversationKind::Peer: m_ui->messageInput->setPlaceholderText(tr("Message %1 directly").arg(id.name)); break;
     }
     if (id.isRoom())
         m_ui->roomsPanel->selectRoom(id.name); // its buttons then act on the room shown
@@ -255,11 +283,13 @@ void MainWindow::onCurrentConversationChanged(const ConversationId &id)
 
 void MainWindow::onMessageArrived(const ConversationId &id, const QString &sender, const QString &text, bool mention)
 {
-    if (!id.isDirect() && !mention)
+    if (!id.isDm() && !id.isPeer() && !mention)
         return;
     QString title;
-    if (id.isDirect())
+    if (id.isDm())
         title = tr("Message from %1").arg(sender);
+    else if (id.isPeer())
+        title = tr("Direct chat: %1").arg(sender);
     else if (id.isRoom())
         title = tr("%1 mentioned you in #%2").arg(sender, id.name);
     else
@@ -276,10 +306,58 @@ void MainWindow::showFeedback(const ConversationId &where, const QString &text, 
         statusBar()->showMessage(text, 10000);
 }
 
-void MainWindow::openDirect(const QString &user)
+void MainWindow::openDm(const QString &user)
 {
-    m_ui->conversationTabs->openConversation(ConversationId::direct(user), true);
+    m_ui->conversationTabs->openConversation(ConversationId::dm(user), true);
     m_ui->messageInput->setFocus();
+}
+
+void MainWindow::askPokeAnswer(quint64 pokeId, const QString &from)
+{
+    auto *box = new QMessageBox(QMessageBox::Question, tr("%1 pokes you").arg(from),
+                                tr("%1 asks for a direct chat.").arg(from), QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("pokeQuestion"));
+    box->setInformativeText(tr("A direct chat goes from your computer straight to theirs; the server only "
+                               "introduces you, and both of you learn the other's network address."));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setWindowModality(Qt::NonModal); // chatting goes on while the question waits
+    QPushButton *accept = box->addButton(tr("&Accept"), QMessageBox::AcceptRole);
+    accept->setObjectName(QStringLiteral("acceptPokeButton"));
+    QPushButton *decline = box->addButton(tr("&Decline"), QMessageBox::RejectRole);
+    decline->setObjectName(QStringLiteral("declinePokeButton"));
+    box->setDefaultButton(accept);
+    box->setEscapeButton(decline);
+    m_pokeQuestions.insert(pokeId, box);
+    connect(box, &QMessageBox::buttonClicked, this, [this, pokeId, accept](QAbstractButton *button) {
+        m_pokeQuestions.remove(pokeId);
+        if (button == accept)
+            m_peers->acceptPoke(pokeId);
+        else
+            m_peers->declinePoke(pokeId);
+    });
+    box->show();
+    m_notifier->notify(ConversationId::peer(from), tr("%1 pokes you").arg(from), tr("%1 asks for a direct chat.").arg(from));
+}
+
+void MainWindow::askDirectChat()
+{
+    auto *dialog = new DirectChatDialog(this);
+    dialog->setObjectName(QStringLiteral("directChatDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const ConversationId id = m_peers->openDirect(dialog->peerHost(), dialog->peerPort(), dialog->listenPort());
+        m_ui->conversationTabs->openConversation(id, true);
+    });
+    dialog->open();
+}
+
+void MainWindow::onPeerStateChanged(const ConversationId &id, PeerConversations::State state)
+{
+    // A chat that starts is shown: the user asked for it (poke, accept, bridge, dialog).
+    if (state == PeerConversations::State::Connected || state == PeerConversations::State::Waiting)
+        m_ui->conversationTabs->openConversation(id, true);
+    if (id == m_ui->conversationTabs->currentConversation())
+        updateActions();
 }
 
 void MainWindow::askCreateRoom()
@@ -361,7 +439,8 @@ void MainWindow::updateTitle()
     switch (id.kind) {
     case ConversationKind::Lobby: where = tr("Lobby"); break;
     case ConversationKind::Room: where = QStringLiteral("#") + id.name; break;
-    case ConversationKind::Direct: where = id.name; break;
+    case ConversationKind::Dm: where = id.name; break;
+    case ConversationKind::Peer: where = tr("%1 (direct)").arg(id.name); break;
     }
     QString title = m_session->isLoggedIn()
         ? tr("%1 — %2@%3 — Confab").arg(where, m_session->userName(), m_session->host())
@@ -387,6 +466,9 @@ void MainWindow::updateActions()
     m_ui->actionJoinRoom->setEnabled(loggedIn);
     m_ui->actionRefreshRooms->setEnabled(loggedIn);
     m_ui->actionCloseTab->setEnabled(!id.isLobby());
+    m_ui->actionPoke->setEnabled(loggedIn);
+    m_ui->actionBridge->setEnabled(loggedIn);
+    m_ui->actionCancelBridge->setEnabled(loggedIn);
 }
 
 void MainWindow::changeEvent(QEvent *event)

@@ -4,10 +4,17 @@
 #pragma once
 
 #include "conversationid.h"
+#include "peerconversations.h"
 
+#include <QHash>
 #include <QMainWindow>
+#include <QPointer>
 
 #include <memory>
+
+QT_BEGIN_NAMESPACE
+class QMessageBox;
+QT_END_NAMESPACE
 
 namespace Ui {
 class MainWindow;
@@ -45,6 +52,7 @@ public:
     SessionActions *actions() const { return m_actions; }
     Reconnector *reconnector() const { return m_reconnector; }
     Notifier *notifier() const { return m_notifier; }
+    PeerConversations *peers() const { return m_peers; }
     UserModel *userModel() const { return m_users; }
     RoomListModel *roomModel() const { return m_rooms; }
     ConversationTabs *tabs() const;
@@ -71,7 +79,10 @@ private:
     void onCurrentConversationChanged(const ConversationId &id);
     void onMessageArrived(const ConversationId &id, const QString &sender, const QString &text, bool mention);
     void showFeedback(const ConversationId &where, const QString &text, bool isError);
-    void openDirect(const QString &user);
+    void openDm(const QString &user);
+    void askPokeAnswer(quint64 pokeId, const QString &from);
+    void askDirectChat();
+    void onPeerStateChanged(const ConversationId &id, PeerConversations::State state);
     void askCreateRoom();
     void askTopic(const QString &room);
     void askCloseRoom(const QString &room);
@@ -89,6 +100,8 @@ private:
     InputCommands *m_commands;
     Reconnector *m_reconnector;
     Notifier *m_notifier;
+    PeerConversations *m_peers;
+    QHash<quint64, QPointer<QMessageBox>> m_pokeQuestions;
     UserModel *m_users;
     RoomListModel *m_rooms;
     ConnectionStatus *m_status;

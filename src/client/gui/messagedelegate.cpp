@@ -187,7 +187,7 @@ QString MessageDelegate::deliveryText(const QModelIndex &index) const
         return tr("Sending…");
     case State::Delivered: {
         const int count = index.data(ConversationModel::DeliveredCountRole).toInt();
-        if (m_kind == ConversationKind::Direct)
+        if (m_kind == ConversationKind::Dm)
             return tr("✓ Delivered");
         if (count == 0)
             return tr("✓ Sent — no one else is here");
@@ -195,6 +195,8 @@ QString MessageDelegate::deliveryText(const QModelIndex &index) const
     }
     case State::Failed:
         return tr("✗ Not sent: %1").arg(index.data(ConversationModel::FailureReasonRole).toString());
+    case State::Sent:
+        return tr("Sent directly"); // no server to confirm it, so no tick
     }
     return {};
 }

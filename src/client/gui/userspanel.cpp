@@ -83,6 +83,11 @@ void UsersPanel::updateTitle()
     m_ui->usersTitleLabel->setText(text);
 }
 
+QString UsersPanel::selectedUser() const
+{
+    return userAt(m_ui->usersView->currentIndex());
+}
+
 QMenu *UsersPanel::createContextMenu(const QModelIndex &index, QWidget *parent)
 {
     const QString user = userAt(index);
@@ -95,6 +100,10 @@ QMenu *UsersPanel::createContextMenu(const QModelIndex &index, QWidget *parent)
     QAction *message = menu->addAction(tr("&Message %1").arg(user), this, [this, user] { emit messageRequested(user); });
     message->setObjectName(QStringLiteral("messageUserAction"));
     menu->setDefaultAction(message);
+    QAction *poke = menu->addAction(tr("&Poke %1 (Direct Chat)").arg(user), this, [this, user] { emit pokeRequested(user); });
+    poke->setObjectName(QStringLiteral("pokeUserAction"));
+    poke->setToolTip(tr("Ask %1 to chat peer to peer; the server only introduces you.").arg(user));
+    poke->setEnabled(!self);
     if (m_ownsRoom && !self) {
         menu->addSeparator();
         QAction *kick = menu->addAction(tr("&Kick from #%1…").arg(room), this,

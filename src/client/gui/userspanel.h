@@ -1,5 +1,6 @@
 // Everyone online, with a filter box. Double-click (or Enter) on a user asks for a DM with them;
-// the context menu also offers, for the owner of the room shown, to kick or ban that user.
+// the context menu also offers a poke (a direct chat) and, for the owner of the room shown, to
+// kick or ban that user.
 #pragma once
 
 #include <QWidget>
@@ -36,15 +37,18 @@ public:
     // The room whose tab is shown (empty: none), its members and whether this user owns it.
     void setRoomContext(const QString &room, const QStringList &members, const QString &owner, bool ownedBySelf);
 
-    // The context menu for a row of the view (Message; Kick/Ban for the owner of the room shown),
+    // The context menu for a row of the view (Message, Poke; Kick/Ban for the owner of the room shown),
     // or null for no row. The caller owns it.
     QMenu *createContextMenu(const QModelIndex &viewIndex, QWidget *parent = nullptr);
 
     // The user name at a row of the view, or empty.
     QString userAt(const QModelIndex &viewIndex) const;
+    // The user selected in the view, or empty.
+    QString selectedUser() const;
 
 signals:
     void messageRequested(const QString &user);
+    void pokeRequested(const QString &user);
     void kickRequested(const QString &room, const QString &user);
     void banRequested(const QString &room, const QString &user);
 
