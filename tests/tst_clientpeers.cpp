@@ -106,12 +106,10 @@ bool tst_ClientPeers::hasRowWithText(ConversationModel *model, const QString &ne
 
 void tst_ClientPeers::pokeAcceptedOpensDirectTabsOnBoth()
 {
-    ClientApp aliceApp;
+    ClientApp aliceApp, bobApp;
     MainWindow *alice = logIn(aliceApp, QStringLiteral("alice"));
-    QVERIFY(alice);
-    ClientApp bobApp;
     MainWindow *bob = logIn(bobApp, QStringLiteral("bob"));
-    QVERIFY(bob);
+    QVERIFY(alice && bob);
 
     // One's own row offers no poke.
     auto *aliceUsers = child<QListView>(alice, "usersView");
@@ -168,12 +166,10 @@ void tst_ClientPeers::pokeAcceptedOpensDirectTabsOnBoth()
 
 void tst_ClientPeers::pokeDeclinedTellsTheAsker()
 {
-    ClientApp aliceApp;
+    ClientApp aliceApp, bobApp;
     MainWindow *alice = logIn(aliceApp, QStringLiteral("alice"));
-    QVERIFY(alice);
-    ClientApp bobApp;
     MainWindow *bob = logIn(bobApp, QStringLiteral("bob"));
-    QVERIFY(bob);
+    QVERIFY(alice && bob);
 
     pokeFromUsersPanel(alice, QStringLiteral("bob"));
     QMessageBox *question = pokeQuestion(bob);
@@ -188,12 +184,10 @@ void tst_ClientPeers::pokeDeclinedTellsTheAsker()
 
 void tst_ClientPeers::pokeCommandAndAcceptCommand()
 {
-    ClientApp aliceApp;
+    ClientApp aliceApp, bobApp;
     MainWindow *alice = logIn(aliceApp, QStringLiteral("alice"));
-    QVERIFY(alice);
-    ClientApp bobApp;
     MainWindow *bob = logIn(bobApp, QStringLiteral("bob"));
-    QVERIFY(bob);
+    QVERIFY(alice && bob);
 
     // Nobody pokes bob yet: /accept says so and keeps the line.
     typeAndSend(bob->input(), QStringLiteral("/accept"));

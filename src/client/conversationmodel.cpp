@@ -54,40 +54,34 @@ QHash<int, QByteArray> ConversationModel::roleNames() const
     return names;
 }
 
-int ConversationModel::appendReceived(const QString &sender, const QString &text, const QDateTime &timestamp)
+int ConversationModel::appendOne(const QString &sender, const QString &text, const QDateTime &timestamp,
+                                 DeliveryState state, quint64 requestId)
 {
     Entry e;
     e.sender = sender;
     e.text = text;
     e.timestamp = timestamp;
+    e.own = state != DeliveryState::Received;
+    e.state = state;
+    e.requestId = requestId;
     appendEntries({e});
     return int(m_entries.size()) - 1;
 }
 
+int ConversationModel::appendReceived(const QString &sender, const QString &text, const QDateTime &timestamp)
+{
+    return appendOne(sender, text, timestamp, DeliveryState::Received, 0);
+}
+
 int ConversationModel::appendSent(const QString &sender, const QString &text, const QDateTime &timestamp)
 {
-    Entry e;
-    e.sender = sender;
-    e.text = text;
-    e.timestamp = timestamp;
-    e.own = true;
-    e.state = DeliveryState::Sent;
-    appendEntries({e});
-    return int(m_entries.size()) - 1;
+    return appendOne(sender, text, timestamp, DeliveryState::Sent, 0);
 }
 
 int ConversationModel::appendOwn(quint64 requestId, const QString &sender, const QString &text,
                                  const QDateTime &timestamp)
 {
-    Entry e;
-    e.sender = sender;
-    e.text = text;
-    e.timestamp = timestamp;
-    e.own = true;
-    e.state = DeliveryState::Sending;
-    e.requestId = requestId;
-    appendEntries({e});
-    return int(m_entries.size()) - 1;
+    return appendOne(sender, text, timestamp, DeliveryState::Sending, requestId);
 }
 
 void ConversationModel::appendEntries(const QVector<Entry> &entries)

@@ -81,6 +81,8 @@ public:
     void clear();
 
 private:
+    int appendOne(const QString &sender, const QString &text, const QDateTime &timestamp, DeliveryState state,
+                  quint64 requestId);
     bool finish(quint64 requestId, DeliveryState state, int count, const QString &reason,
                 const QDateTime &timestamp);
 

@@ -212,19 +212,23 @@ void ConversationTabs::showPreviousTab()
         setCurrentIndex((currentIndex() + count() - 1) % count());
 }
 
+QString ConversationTabs::titleOf(const ConversationId &id)
+{
+    switch (id.kind) {
+    case ConversationKind::Lobby: return tr("Lobby");
+    case ConversationKind::Room: return QStringLiteral("#") + id.name;
+    case ConversationKind::Dm: return id.name;
+    case ConversationKind::Peer: return tr("%1 (direct)").arg(id.name);
+    }
+    return {};
+}
+
 void ConversationTabs::updateTitle(const ConversationId &id)
 {
     const int index = indexOf(id);
     if (index < 0 || !m_registry)
         return;
-    const ConversationId shown = conversationAt(index);
-    QString title;
-    switch (shown.kind) {
-    case ConversationKind::Lobby: title = tr("Lobby"); break;
-    case ConversationKind::Room: title = QStringLiteral("#") + shown.name; break;
-    case ConversationKind::Dm: title = shown.name; break;
-    case ConversationKind::Peer: title = tr("%1 (direct)").arg(shown.name); break;
-    }
+    QString title = titleOf(conversationAt(index));
     const int unread = m_registry->unreadCount(id);
     const bool mentioned = m_registry->isMentioned(id);
     if (unread > 0)

@@ -41,6 +41,8 @@ public:
     ConversationId conversationAt(int index) const;
     bool isMarked(const ConversationId &id) const;
     UnreadTabBar *unreadTabBar() const { return m_bar; }
+    // A conversation's name as tabs and the window title show it: "Lobby", "#dev", "bob", "bob (direct)".
+    static QString titleOf(const ConversationId &id);
 
     void showNextTab();
     void showPreviousTab();

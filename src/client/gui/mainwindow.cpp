@@ -435,13 +435,7 @@ void MainWindow::updateRoomContext()
 void MainWindow::updateTitle()
 {
     const ConversationId id = m_ui->conversationTabs->currentConversation();
-    QString where;
-    switch (id.kind) {
-    case ConversationKind::Lobby: where = tr("Lobby"); break;
-    case ConversationKind::Room: where = QStringLiteral("#") + id.name; break;
-    case ConversationKind::Dm: where = id.name; break;
-    case ConversationKind::Peer: where = tr("%1 (direct)").arg(id.name); break;
-    }
+    const QString where = ConversationTabs::titleOf(id);
     QString title = m_session->isLoggedIn()
         ? tr("%1 — %2@%3 — Confab").arg(where, m_session->userName(), m_session->host())
         : tr("%1 — Confab").arg(where);
