@@ -588,6 +588,7 @@ QString ClientSession::describeError(ErrorCode code)
     case ErrorCode::UserOffline: return tr("the user is offline");
     case ErrorCode::TextTooLong: return tr("the message is empty or too long");
     case ErrorCode::SlowConsumer: return tr("disconnected for reading too slowly");
+    case ErrorCode::SlowDown: return tr("slow down: you are sending too much too fast");
     case ErrorCode::InternalError: return tr("the server had an internal error");
     default: return errorCodeDescription(code);
     }

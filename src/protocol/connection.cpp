@@ -1,18 +1,98 @@
 #include "connection.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 namespace Confab {
 
 Q_LOGGING_CATEGORY(lcConnection, "confab.connection")
+
+// The connections of one thread that watch for silence, ticked by one timer at the shortest
+// interval any of them asked for (a tick only compares clocks, so ticking more often is harmless).
+// Shared by those connections and deleted with the last of them, never in the middle of a tick.
+class Connection::KeepaliveSweep : public QObject
+{
+public:
+    static KeepaliveSweep *join(Connection *connection, int tickMs)
+    {
+        if (!t_current)
+            t_current = new KeepaliveSweep;
+        t_current->m_members.push_back(connection);
+        t_current->wantTick(tickMs);
+        return t_current;
+    }
+    void wantTick(int tickMs)
+    {
+        if (!m_timer.isActive() || tickMs < m_timer.interval())
+            m_timer.start(tickMs);
+    }
+    void leave(Connection *connection)
+    {
+        const auto it = std::find(m_members.begin(), m_members.end(), connection);
+        if (it != m_members.end()) {
+            *it = nullptr; // compacted after the tick, or now
+            ++m_holes;
+        }
+        if (!m_ticking)
+            compact();
+    }
+
+private:
+    KeepaliveSweep() { connect(&m_timer, &QTimer::timeout, this, &KeepaliveSweep::tick); }
+    void tick()
+    {
+        m_ticking = true;
+        for (size_t i = 0; i < m_members.size(); ++i) { // members may join or leave meanwhile
+            if (Connection *connection = m_members[i])
+                connection->onKeepaliveTick();
+        }
+        m_ticking = false;
+        compact(true);
+    }
+    void compact(bool fromTick = false)
+    {
+        if (m_holes > 0) {
+            m_members.erase(std::remove(m_members.begin(), m_members.end(), nullptr), m_members.end());
+            m_holes = 0;
+        }
+        if (m_members.empty()) {
+            if (t_current == this)
+                t_current = nullptr;
+            m_timer.stop();
+            if (fromTick)
+                deleteLater(); // not inside our own timer's signal
+            else
+                delete this;
+        }
+    }
+
+    static thread_local KeepaliveSweep *t_current;
+    QTimer m_timer;
+    std::vector<Connection *> m_members;
+    size_t m_holes = 0;
+    bool m_ticking = false;
+};
+
+thread_local Connection::KeepaliveSweep *Connection::KeepaliveSweep::t_current = nullptr;
 
 Connection::Connection(QObject *parent)
     : QObject(parent)
 {
     m_lastHeard.start();
     m_clock.start();
-    connect(&m_keepaliveTimer, &QTimer::timeout, this, &Connection::onKeepaliveTick);
 }
 
-Connection::~Connection() = default;
+Connection::~Connection()
+{
+    stopKeepalive();
+}
+
+void Connection::stopKeepalive()
+{
+    if (KeepaliveSweep *sweep = std::exchange(m_keepaliveSweep, nullptr))
+        sweep->leave(this);
+}
 
 QString Connection::transportName() const
 {
@@ -56,14 +136,18 @@ void Connection::setKeepalive(int pingIntervalMs, int idleTimeoutMs)
     m_pingIntervalMs = pingIntervalMs;
     m_idleTimeoutMs = idleTimeoutMs;
     if (pingIntervalMs <= 0 && idleTimeoutMs <= 0) {
-        m_keepaliveTimer.stop();
+        stopKeepalive();
         return;
     }
     // Tick often enough to honour both bounds within a quarter of the shorter one.
     int tick = pingIntervalMs > 0 ? pingIntervalMs : idleTimeoutMs;
     if (idleTimeoutMs > 0)
         tick = qMin(tick, idleTimeoutMs);
-    m_keepaliveTimer.start(qMax(10, tick / 4));
+    tick = qMax(10, tick / 4);
+    if (m_keepaliveSweep)
+        m_keepaliveSweep->wantTick(tick);
+    else
+        m_keepaliveSweep = KeepaliveSweep::join(this, tick);
 }
 
 void Connection::onKeepaliveTick()
@@ -73,7 +157,7 @@ void Connection::onKeepaliveTick()
     const qint64 silent = m_lastHeard.elapsed();
     if (m_idleTimeoutMs > 0 && silent >= m_idleTimeoutMs) {
         qCInfo(lcConnection) << "peer" << peerAddress().toString() << "silent for" << silent << "ms; dropping";
-        m_keepaliveTimer.stop();
+        stopKeepalive();
         emit timedOut();
         abort();
         return;

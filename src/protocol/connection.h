@@ -93,12 +93,16 @@ protected:
     virtual void resumeReceiving() = 0;
 
 private:
+    class KeepaliveSweep;
     void onKeepaliveTick();
+    void stopKeepalive();
 
     Stats m_stats;
     bool m_paused = false;
     bool m_trafficTap = false;
-    QTimer m_keepaliveTimer;
+    // One timer per thread ticks every connection's keepalive (a QTimer each cost an idle server
+    // session ~400 bytes; docs/PERFORMANCE.md). Set while this connection is registered there.
+    KeepaliveSweep *m_keepaliveSweep = nullptr;
     QElapsedTimer m_lastHeard;
     QElapsedTimer m_clock;
     int m_pingIntervalMs = 0;

@@ -57,6 +57,8 @@ inline const QString Peer = QStringLiteral("peer");
 inline const QString Address = QStringLiteral("address");
 inline const QString Token = QStringLiteral("token");
 inline const QString Role = QStringLiteral("role");
+inline const QString UdpPort = QStringLiteral("udpPort");
+inline const QString Udp = QStringLiteral("udp");
 } // namespace Key
 
 struct DecodeResult;
@@ -136,10 +138,12 @@ public:
     static Message closeRoom(quint64 id, const QString &room);
     static Message roomClosed(const QString &room, const QString &by);
     // Peer-to-peer rendezvous
-    static Message poke(quint64 id, const QString &user, quint16 port);
+    // udpPort (0: none) is where the asker also waits for a peer over reliable UDP.
+    static Message poke(quint64 id, const QString &user, quint16 port, quint16 udpPort = 0);
     static Message pokeRequest(quint64 poke, const QString &from);
-    static Message pokeAnswer(quint64 id, quint64 poke, bool accept);
-    static Message bridge(quint64 id, quint16 port);
+    // udp: the answerer can take the direct chat over reliable UDP.
+    static Message pokeAnswer(quint64 id, quint64 poke, bool accept, bool udp = false);
+    static Message bridge(quint64 id, quint16 port, quint16 udpPort = 0);
     static Message cancelBridge(quint64 id);
     static Message roomUpdated(const QString &room, const QString &topic, const QString &owner, int memberCount);
     static Message sessionEnded(const QString &reason, const QString &by, qint64 retryAfterMs = -1);

@@ -92,6 +92,7 @@ QString errorCodeName(ErrorCode code)
     case ErrorCode::NotPermitted: return QStringLiteral("NotPermitted");
     case ErrorCode::Banned: return QStringLiteral("Banned");
     case ErrorCode::NoSuchPoke: return QStringLiteral("NoSuchPoke");
+    case ErrorCode::SlowDown: return QStringLiteral("SlowDown");
     }
     return QStringLiteral("Error%1").arg(int(code));
 }
@@ -128,6 +129,7 @@ QString errorCodeDescription(ErrorCode code)
     case ErrorCode::NotPermitted: return QStringLiteral("not permitted");
     case ErrorCode::Banned: return QStringLiteral("banned from this server");
     case ErrorCode::NoSuchPoke: return QStringLiteral("no such poke (it may have expired)");
+    case ErrorCode::SlowDown: return QStringLiteral("slow down: too much too fast");
     }
     return QStringLiteral("error %1").arg(int(code));
 }

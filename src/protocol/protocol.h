@@ -61,11 +61,11 @@ enum class MessageType : quint16 {
     SessionEnded = 43,  // S→C  {reason, by, retryAfter?}  the administrator ended this session
     RoomUpdated = 44,   // S→C  {room, topic, owner, members}  to everyone: a room was created or changed
     // Rendezvous for peer-to-peer chats (capability "p2p")
-    Poke = 45,          // C→S  {id, user, port}  ask `user` to talk directly; we listen on `port`
+    Poke = 45,          // C→S  {id, user, port, udpPort?}  ask `user` to talk directly; we listen on `port` (TCP) and `udpPort`
     PokeRequest = 46,   // S→C  {poke, from}  someone asks to talk directly
-    PokeAnswer = 47,    // C→S  {id, poke, accept}
-    PokeResult = 48,    // S→C  {re?, poke?, accepted, reason?, peer?, address?, port?, token?, role?}
-    Bridge = 49,        // C→S  {id, port}  pair me with anyone who is waiting (seed 002)
+    PokeAnswer = 47,    // C→S  {id, poke, accept, udp?}
+    PokeResult = 48,    // S→C  {re?, poke?, accepted, reason?, peer?, address?, port?, token?, role?, transport?}
+    Bridge = 49,        // C→S  {id, port, udpPort?}  pair me with anyone who is waiting (seed 002)
     CancelBridge = 50,  // C→S  {id}
 };
 constexpr quint16 LastMessageType = 50;
@@ -100,6 +100,7 @@ enum class ErrorCode : quint16 {
     NotPermitted = 26,      // e.g. kicking or banning the owner, banning oneself
     Banned = 27,            // the account or address is banned from the server (retryAfter: ms left, 0 = for good)
     NoSuchPoke = 28,        // answer to a poke that does not exist (any more), or cancel without a wait
+    SlowDown = 29,          // over a rate or connection limit (retryAfter: ms to wait); fatal when the server closes
 };
 
 namespace Limits {

@@ -23,6 +23,9 @@ TcpConnection::TcpConnection(QObject *parent)
 void TcpConnection::setUpSocket()
 {
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    // Bounds what Qt buffers from the peer; while receiving is paused (see onReadyRead) the rest
+    // stays in the kernel, and TCP's flow control holds the peer back.
+    m_socket->setReadBufferSize(ReadBufferBytes);
     connect(m_socket, &QTcpSocket::readyRead, this, &TcpConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::connected, this, [this] {
         markHeard();
@@ -81,6 +84,10 @@ void TcpConnection::onReadyRead()
 {
     if (m_failed)
         return;
+    // While paused (password check, rate limit), take in at most about one more frame: a peer
+    // must not be able to grow our buffers by sending while we are not reading.
+    if (isReceivingPaused() && m_decoder.bufferedBytes() > qsizetype(Limits::MaxFramePayload) + 4)
+        return;
     const QByteArray bytes = m_socket->readAll();
     if (bytes.isEmpty())
         return;
@@ -92,7 +99,11 @@ void TcpConnection::onReadyRead()
 
 void TcpConnection::resumeReceiving()
 {
-    QMetaObject::invokeMethod(this, &TcpConnection::drain, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(this, [this] {
+        drain();
+        if (!isReceivingPaused() && m_socket->bytesAvailable() > 0)
+            onReadyRead(); // what was left unread while paused
+    }, Qt::QueuedConnection);
 }
 
 void TcpConnection::drain()

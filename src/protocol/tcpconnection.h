@@ -36,6 +36,9 @@ protected:
     void resumeReceiving() override;
 
 private:
+    // What Qt buffers from the socket at most (four maximum frames).
+    static constexpr qint64 ReadBufferBytes = 4 * (qint64(Limits::MaxFramePayload) + 4);
+
     void setUpSocket();
     void onReadyRead();
     void drain();

@@ -1,7 +1,7 @@
 #include "chatserver.h"
 #include "chatserver_p.h"
 
-#include "tcpconnection.h"
+#include "nativetcpconnection.h"
 #include "udplistener.h"
 #include "usernames.h"
 
@@ -18,6 +18,26 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
 {
+    m_limitClock.start();
+    m_loginClock.start();
+    m_loginTimer = new QTimer(this);
+    m_loginTimer->setSingleShot(true);
+    connect(m_loginTimer, &QTimer::timeout, this, &ChatServer::expireLoginDeadlines);
+}
+
+void ChatServer::expireLoginDeadlines()
+{
+    const qint64 now = m_loginClock.elapsed();
+    while (!m_loginDeadlines.empty() && m_loginDeadlines.front().first <= now) {
+        Session *s = m_sessions.value(m_loginDeadlines.front().second);
+        m_loginDeadlines.pop_front();
+        if (s && s->state != SessionState::LoggedIn && !s->ended) {
+            s->connection->sendError(ErrorCode::NotLoggedIn, tr("no login within %1 seconds").arg(m_config.loginTimeoutMs / 1000));
+            s->connection->close();
+        }
+    }
+    if (!m_loginDeadlines.empty())
+        m_loginTimer->start(int(qMax(qint64(1), m_loginDeadlines.front().first - now)));
 }
 
 ChatServer::~ChatServer()
@@ -95,16 +115,16 @@ QList<SessionInfo> ChatServer::sessions() const
     return list;
 }
 
-void ChatServer::onNewConnection()
+void ChatServer::onNewConnection(qintptr descriptor)
 {
-    while (QTcpSocket *socket = m_tcpServer->nextPendingConnection()) {
-        if (m_shuttingDown) {
-            socket->abort();
-            socket->deleteLater();
-            continue;
-        }
-        adoptConnection(new TcpConnection(socket));
+    // Accepted sockets are driven directly, without a QTcpSocket each (docs/PERFORMANCE.md).
+    auto *connection = new NativeTcpConnection(descriptor);
+    if (m_shuttingDown) {
+        connection->abort();
+        connection->deleteLater();
+        return;
     }
+    adoptConnection(connection);
 }
 
 void ChatServer::adoptConnection(Connection *connection)
@@ -121,8 +141,9 @@ void ChatServer::adoptConnection(Connection *connection)
     connect(connection, &Connection::messageReceived, this,
             [this, session](const Message &message) { onMessage(session, message); });
     connect(connection, &Connection::invalidMessage, this,
-            [connection](ErrorCode code, const QString &detail, quint64 requestId) {
-                connection->sendError(code, detail, requestId);
+            [this, session, connection](ErrorCode code, const QString &detail, quint64 requestId) {
+                if (!session->ended && chargeMessage(session)) // garbage counts against the rate too
+                    connection->sendError(code, detail, requestId);
             });
     connect(connection, &Connection::timedOut, this, [this, session] { endSession(session, tr("timed out")); });
     connect(connection, &Connection::disconnected, this, [this, session] { onDisconnected(session); });
@@ -135,21 +156,21 @@ void ChatServer::adoptConnection(Connection *connection)
                                            QDateTime::currentDateTimeUtc())) {
         connection->send(bannedError(*ban, 0));
         connection->close();
+    } else if (!admitConnection(session)) {
+        qCDebug(lcServer) << "connection" << id << "refused by the limits";
     }
-    QTimer::singleShot(m_config.loginTimeoutMs, this, [this, id] {
-        Session *s = m_sessions.value(id);
-        if (s && s->state != SessionState::LoggedIn && !s->ended) {
-            s->connection->sendError(ErrorCode::NotLoggedIn, tr("no login within %1 seconds").arg(m_config.loginTimeoutMs / 1000));
-            s->connection->close();
-        }
-    });
+    // Deadlines expire in arrival order, so one timer serves them all (a timer object per
+    // connection cost each idle session about half a kilobyte; docs/PERFORMANCE.md).
+    m_loginDeadlines.emplace_back(m_loginClock.elapsed() + m_config.loginTimeoutMs, id);
+    if (!m_loginTimer->isActive())
+        m_loginTimer->start(m_config.loginTimeoutMs);
     qCDebug(lcServer) << "connection" << id << "from" << session->info.address.toString() << session->info.transport;
     emit sessionOpened(id);
 }
 
 void ChatServer::onMessage(Session *session, const Message &message)
 {
-    if (session->ended)
+    if (session->ended || !chargeMessage(session))
         return;
     switch (session->state) {
     case SessionState::AwaitingHello:
@@ -229,6 +250,8 @@ void ChatServer::handleLogin(Session *session, const Message &message)
         connection->send(bannedError(*ban, requestId));
         return;
     }
+    if (!admitLogin(session, key, requestId))
+        return;
 
     const std::optional<Account> account = m_accounts.find(user);
     PasswordHash stored;
@@ -252,7 +275,8 @@ void ChatServer::handleLogin(Session *session, const Message &message)
     // connection's later frames until the answer is known so they keep their order.
     session->state = SessionState::Authenticating;
     m_loginsInProgress.insert(key, session->info.id);
-    connection->setReceivingPaused(true);
+    session->hashing = true;
+    updateReceivingPaused(session);
     const quint64 sessionId = session->info.id;
     const QString displayName = creating ? user : account->name;
     auto *watcher = new QFutureWatcher<QByteArray>(this);
@@ -273,7 +297,8 @@ void ChatServer::finishLogin(quint64 sessionId, quint64 requestId, const QString
         return; // the client left (or the server is stopping) while we were hashing
     Connection *connection = session->connection;
     session->state = SessionState::AwaitingLogin;
-    connection->setReceivingPaused(false);
+    session->hashing = false;
+    updateReceivingPaused(session);
 
     if (derived.isEmpty()) {
         connection->send(Message::error(ErrorCode::InternalError, tr("password hashing failed"), requestId));
@@ -416,6 +441,7 @@ void ChatServer::endSession(Session *session, const QString &reason)
 void ChatServer::onDisconnected(Session *session)
 {
     endSession(session, tr("connection lost"));
+    releaseConnection(session);
     m_sessions.remove(session->info.id);
     const Connection::Stats &finalStats = session->connection->stats();
     m_totals.framesIn += finalStats.framesIn;

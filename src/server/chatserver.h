@@ -5,16 +5,20 @@
 #include "accountstore.h"
 #include "connection.h"
 #include "banstore.h"
+#include "ratelimiter.h"
 #include "roomstore.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
 #include <QSet>
 
+#include <deque>
 #include <optional>
+#include <utility>
 
 QT_BEGIN_NAMESPACE
 class QTcpServer;
@@ -41,6 +45,19 @@ struct ServerConfig {
     bool serveTcp = true;
     bool serveUdp = true;
     int maxUdpSessions = 1024;             // UDP channels held at once, lingering ones included
+    AbuseLimits limits;                    // rate and connection limits (ratelimiter.h, docs/SECURITY.md)
+};
+
+// One account or address an automatic limit is holding back or slowing down (the admin window's
+// Limits tab lists them beside the administrator's bans).
+struct LimitBlock {
+    enum class Kind { Account, Address };
+    Kind kind = Kind::Address;
+    QString target;    // canonical account name, or an address as limitKey() writes it
+    QString rule;      // the limit that was hit, in words
+    QDateTime since;
+    QDateTime until;
+    bool heldBack = false; // an address refused outright until `until`
 };
 
 // What the server knows of one connection; public so observers (admin window) can list sessions.
@@ -140,6 +157,10 @@ public:
     bool deleteAccount(const QString &user, QString *error = nullptr);
     bool requirePasswordReset(const QString &user, QString *error = nullptr);
     ServerStats stats() const;
+    // What the automatic limits hold back now (chatserver_limits.cpp), and lifting it: every block
+    // of that target goes and its counters start afresh.
+    QList<LimitBlock> limitBlocks() const;
+    bool liftLimitBlock(LimitBlock::Kind kind, const QString &target);
     // Turns the per-frame traffic tap on or off for every connection, present and future.
     void setTrafficObserved(bool observed);
     bool isTrafficObserved() const { return m_trafficObserved; }
@@ -158,6 +179,7 @@ signals:
     void roomChanged(const QString &room); // topic or room bans changed
     void listeningChanged(bool listening);
     void bansChanged();
+    void limitBlocksChanged();
     void trafficObserved(const Confab::TrafficEvent &event);
     void stopped();
 
@@ -166,7 +188,8 @@ private:
     struct Room;
     enum class SessionState { AwaitingHello, AwaitingLogin, Authenticating, LoggedIn };
 
-    void onNewConnection();
+    void onNewConnection(qintptr descriptor);
+    void expireLoginDeadlines();
     // Transports (chatserver_transports.cpp)
     bool openListeners(QString *error);
     void closeDatabase();
@@ -193,11 +216,13 @@ private:
         quint64 fromRequest = 0;
         quint64 toSession = 0;
         quint16 port = 0;
+        quint16 udpPort = 0;     // 0: the asker offers no direct chat over UDP
     };
     struct BridgeWait {
         quint64 session = 0;
         quint64 request = 0;
         quint16 port = 0;
+        quint16 udpPort = 0;
     };
     bool dispatchRendezvousMessage(Session *session, const Message &message);
     void handlePoke(Session *session, const Message &message);
@@ -205,9 +230,10 @@ private:
     void handleBridge(Session *session, const Message &message);
     void handleCancelBridge(Session *session, const Message &message);
     void expirePoke(quint64 pokeId);
-    // Hands both sides each other's address and a one-time token; the listener waits on `port`.
-    void pairPeers(Session *listener, quint64 listenerRequest, quint16 port, Session *connector,
-                   quint64 connectorRequest, quint64 pokeId);
+    // Hands both sides each other's address and a one-time token; the listener waits on `port`
+    // (TCP), or on `udpPort` when both sessions are over UDP and both clients can chat over it.
+    void pairPeers(Session *listener, quint64 listenerRequest, quint16 port, quint16 udpPort, Session *connector,
+                   quint64 connectorRequest, quint64 pokeId, bool connectorCanUdp);
     void dropRendezvous(Session *session);
 
     // Rooms (chatserver_rooms.cpp)
@@ -232,6 +258,19 @@ private:
     bool banUser(Room *room, const QString &user, const QString &by, const QString &reason, QString *error);
     void destroyRoom(Room *room, const QString &by);
     void leaveAllRooms(Session *session, const QString &reason);
+    // Abuse limits (chatserver_limits.cpp)
+    bool admitConnection(Session *session);
+    void releaseConnection(Session *session);
+    bool chargeMessage(Session *session);
+    bool admitLogin(Session *session, const QString &account, quint64 requestId);
+    void updateReceivingPaused(Session *session);
+    void resumeAfterSlowDown(quint64 sessionId);
+    void refuseConnection(Session *session, const QString &text, qint64 retryAfterMs);
+    void holdBack(const QString &address, const QString &rule);
+    // Records (or extends) a block; a new one is logged and announced. Returns true if new.
+    bool noteBlock(LimitBlock::Kind kind, const QString &target, const QString &rule, qint64 untilMs, bool heldBack = false);
+    qint64 heldBackUntil(const QString &address) const;
+    qint64 limitNow() const { return m_limitClock.elapsed(); }
     void tapTraffic(Session *session);
     void endSessionByAdministrator(Session *session, const QString &reason, qint64 retryAfterMs);
     Message bannedError(const ServerBan &ban, quint64 re) const;
@@ -265,6 +304,22 @@ private:
     std::optional<BridgeWait> m_bridgeWait;        // the one user waiting to be paired, if any
     QSet<QString> m_changedRooms;                  // canonical names waiting for RoomUpdated
     QTimer *m_roomUpdateTimer = nullptr;
+    struct BlockRecord {
+        LimitBlock block;
+        qint64 sinceMs = 0;
+        qint64 untilMs = 0;
+    };
+    QElapsedTimer m_limitClock;                    // the limits' monotonic clock
+    // Login deadlines, (ms on m_loginClock, session id) in arrival order; one timer for all.
+    std::deque<std::pair<qint64, quint64>> m_loginDeadlines;
+    QElapsedTimer m_loginClock;
+    QTimer *m_loginTimer = nullptr;
+    QHash<QString, int> m_connectionsByAddress;    // open connections per limitKey()
+    SlidingWindowCounter m_connectionAttempts;     // per address
+    SlidingWindowCounter m_loginsByAddress;
+    SlidingWindowCounter m_loginsByAccount;
+    QHash<QString, BlockRecord> m_blocks;          // by kind, target and rule
+    qint64 m_lastUdpThrottleLog = -1;
     quint16 m_lastPort = 0;
     quint64 m_nextSessionId = 1;
     quint64 m_nextMessageId = 1;

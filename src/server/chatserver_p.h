@@ -14,6 +14,13 @@ struct ChatServer::Session {
     Connection *connection = nullptr;
     QSet<QString> rooms;         // canonical names of the rooms this session is in
     bool ended = false;
+    // Abuse limits (chatserver_limits.cpp)
+    TokenBucket messages;        // the session's message rate
+    qint64 slowedSince = -1;     // when it was first told to slow down in this episode, or -1
+    bool rateHeld = false;       // receiving paused until a token is back
+    bool hashing = false;        // receiving paused while its password is checked
+    bool counted = false;        // counted in m_connectionsByAddress
+    QString addressKey;          // limitKey(info.address)
 };
 
 struct ChatServer::Room {

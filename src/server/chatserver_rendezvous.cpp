@@ -2,6 +2,8 @@
 // `$poke`) asks one user; a bridge (seed 002) pairs whoever is waiting. Either way the server
 // only introduces the two: each learns the other's address and a one-time token, the one who
 // asked listens, the other connects and proves the token. The chat itself never passes here.
+// When both users are logged in over UDP and both clients offer it, the direct chat runs over the
+// reliable UDP channel instead of TCP (the PokeResult's `transport` says which).
 #include "chatserver.h"
 #include "chatserver_p.h"
 
@@ -54,7 +56,8 @@ void ChatServer::handlePoke(Session *session, const Message &message)
     const quint64 re = message.requestId();
     const QString user = message.text(Key::User);
     const quint64 port = quint64(message.integer(Key::Port));
-    if (port == 0 || port > 65535) {
+    const quint64 udpPort = quint64(message.integer(Key::UdpPort));
+    if (port == 0 || port > 65535 || udpPort > 65535 || (message.contains(Key::UdpPort) && udpPort == 0)) {
         session->connection->send(Message::error(ErrorCode::BadField, tr("the port to be reached on must be 1 to 65535"), re));
         return;
     }
@@ -69,7 +72,7 @@ void ChatServer::handlePoke(Session *session, const Message &message)
         session->connection->send(Message::error(ErrorCode::NotPermitted, tr("you cannot poke yourself"), re));
         return;
     }
-    PendingPoke poke{m_nextPokeId++, session->info.id, re, target->info.id, quint16(port)};
+    PendingPoke poke{m_nextPokeId++, session->info.id, re, target->info.id, quint16(port), quint16(udpPort)};
     m_pokes.insert(poke.id, poke);
     target->connection->send(Message::pokeRequest(poke.id, session->info.user));
     const quint64 id = poke.id;
@@ -112,27 +115,29 @@ void ChatServer::handlePokeAnswer(Session *session, const Message &message)
         session->connection->send(Message::ok(re));
         return;
     }
-    pairPeers(from, poke.fromRequest, poke.port, session, re, poke.id);
+    pairPeers(from, poke.fromRequest, poke.port, poke.udpPort, session, re, poke.id, message.boolean(Key::Udp));
 }
 
 void ChatServer::handleBridge(Session *session, const Message &message)
 {
     const quint64 re = message.requestId();
     const quint64 port = quint64(message.integer(Key::Port));
-    if (port == 0 || port > 65535) {
+    const quint64 udpPort = quint64(message.integer(Key::UdpPort));
+    if (port == 0 || port > 65535 || udpPort > 65535 || (message.contains(Key::UdpPort) && udpPort == 0)) {
         session->connection->send(Message::error(ErrorCode::BadField, tr("the port to be reached on must be 1 to 65535"), re));
         return;
     }
     if (m_bridgeWait && m_bridgeWait->session != session->info.id) {
         const BridgeWait waiting = *std::exchange(m_bridgeWait, std::nullopt);
         if (Session *partner = m_sessions.value(waiting.session)) {
-            pairPeers(partner, waiting.request, waiting.port, session, re, 0);
+            // A newcomer offering a UDP port can chat over UDP (it connects, so the port goes unused).
+            pairPeers(partner, waiting.request, waiting.port, waiting.udpPort, session, re, 0, udpPort != 0);
             return;
         }
     }
     if (m_bridgeWait) // the same session asks again: the newer request replaces the older
         session->connection->send(refused(m_bridgeWait->request, 0, tr("replaced by a newer bridge request")));
-    m_bridgeWait = BridgeWait{session->info.id, re, quint16(port)};
+    m_bridgeWait = BridgeWait{session->info.id, re, quint16(port), quint16(udpPort)};
     qCInfo(lcServer).noquote() << session->info.user << "waits for a bridge partner";
 }
 
@@ -147,10 +152,13 @@ void ChatServer::handleCancelBridge(Session *session, const Message &message)
     session->connection->send(Message::ok(message.requestId()));
 }
 
-void ChatServer::pairPeers(Session *listener, quint64 listenerRequest, quint16 port, Session *connector,
-                           quint64 connectorRequest, quint64 pokeId)
+void ChatServer::pairPeers(Session *listener, quint64 listenerRequest, quint16 port, quint16 udpPort,
+                           Session *connector, quint64 connectorRequest, quint64 pokeId, bool connectorCanUdp)
 {
     const QString token = newToken();
+    const QString udp = QStringLiteral("udp");
+    const bool overUdp = udpPort != 0 && connectorCanUdp && listener->info.transport == udp
+                         && connector->info.transport == udp;
     auto result = [&](quint64 re, const Session *peer, bool listens) {
         Message m(MessageType::PokeResult);
         m.set(Key::Re, qint64(re));
@@ -160,14 +168,16 @@ void ChatServer::pairPeers(Session *listener, quint64 listenerRequest, quint16 p
             .set(Key::Peer, peer->info.user)
             .set(Key::Address, printableAddress(peer->info.address))
             .set(Key::Token, token)
-            .set(Key::Role, listens ? QStringLiteral("listen") : QStringLiteral("connect"));
+            .set(Key::Role, listens ? QStringLiteral("listen") : QStringLiteral("connect"))
+            .set(Key::Transport, overUdp ? udp : QStringLiteral("tcp"));
         if (!listens)
-            m.set(Key::Port, port);
+            m.set(Key::Port, overUdp ? udpPort : port);
         return m;
     };
     listener->connection->send(result(listenerRequest, connector, true));
     connector->connection->send(result(connectorRequest, listener, false));
-    qCInfo(lcServer).noquote() << "introduced" << listener->info.user << "and" << connector->info.user << "for a direct chat";
+    qCInfo(lcServer).noquote() << "introduced" << listener->info.user << "and" << connector->info.user
+                               << "for a direct chat over" << (overUdp ? "udp" : "tcp");
 }
 
 void ChatServer::dropRendezvous(Session *session)

@@ -5,6 +5,7 @@
 #include "chatserver.h"
 #include "chatserver_p.h"
 
+#include "nativetcpconnection.h"
 #include "udplistener.h"
 
 #include <QTcpServer>
@@ -28,8 +29,9 @@ bool ChatServer::openListeners(QString *error)
         quint16 port = m_config.port;
         if (m_config.serveTcp) {
             if (!m_tcpServer) {
-                m_tcpServer = new QTcpServer(this);
-                connect(m_tcpServer, &QTcpServer::pendingConnectionAvailable, this, &ChatServer::onNewConnection);
+                auto *server = new NativeTcpServer(this);
+                connect(server, &NativeTcpServer::descriptorAccepted, this, &ChatServer::onNewConnection);
+                m_tcpServer = server;
             }
             if (!m_tcpServer->listen(m_config.host, port)) {
                 *error = tr("cannot listen on %1 port %2 (TCP): %3")
@@ -43,6 +45,15 @@ bool ChatServer::openListeners(QString *error)
         if (!m_udpListener) {
             m_udpListener = new UdpListener(this);
             m_udpListener->setMaxChannels(m_config.maxUdpSessions);
+            if (m_config.limits.enabled)
+                m_udpListener->setUnverifiedRate(m_config.limits.udpUnverifiedPerSecond, m_config.limits.udpUnverifiedBurst);
+            connect(m_udpListener, &UdpListener::sourceThrottled, this, [this](const QHostAddress &address) {
+                // One-second entries: the bucket refills within about that long once the flood stops.
+                noteBlock(LimitBlock::Kind::Address, limitKey(address),
+                          tr("more than %1 UDP datagrams a second before the handshake")
+                              .arg(m_config.limits.udpUnverifiedPerSecond),
+                          limitNow() + 1000);
+            });
             connect(m_udpListener, &UdpListener::connectionAdmitted, this, [this](Connection *connection) {
                 if (m_shuttingDown) {
                     connection->abort();

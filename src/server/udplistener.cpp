@@ -111,6 +111,14 @@ void UdpListener::screen(const QByteArray &datagram, const QHostAddress &address
         ++m_stats.dropped;
         return;
     }
+    // Before anything else, even decoding: a source sending faster than any client needs to is
+    // dropped unanswered (the bucket table is bounded, see SourceBuckets).
+    if (!m_unverified.take(limitKey(address), m_clock.elapsed())) {
+        ++m_stats.dropped;
+        ++m_stats.throttled;
+        emit sourceThrottled(address);
+        return;
+    }
     const UdpWire::GateVerdict verdict =
         UdpWire::screenUnverified(datagram, address, port, m_secret, m_clock.elapsed(), m_transports);
     switch (verdict.action) {

@@ -16,6 +16,7 @@
 // The cookie secret is drawn at random for each listener (so for each server start).
 #pragma once
 
+#include "ratelimiter.h"
 #include "udpconnection.h"
 
 #include <QElapsedTimer>
@@ -58,6 +59,7 @@ public:
         quint64 cookiesSent = 0;
         quint64 admitted = 0;
         quint64 refusedFull = 0;      // valid cookie, but maxChannels() channels exist
+        quint64 throttled = 0;        // from a source over its rate before the handshake (also in dropped)
     };
 
     static constexpr int DefaultMaxChannels = 1024;
@@ -82,6 +84,9 @@ public:
     quint16 advertisedTransports() const { return m_transports; }
     void setMaxChannels(int count) { m_maxChannels = qMax(1, count); }
     int maxChannels() const { return m_maxChannels; }
+    // Datagrams from sources without a channel, per source address: over this rate they are
+    // dropped before any other work (AbuseLimits::udpUnverifiedPerSecond); 0 turns it off.
+    void setUnverifiedRate(double perSecond, int burst) { m_unverified.setRate(perSecond, burst); }
 
     // Channels held: live ones and closed ones still lingering.
     int channelCount() const { return int(m_entries.size()); }
@@ -90,6 +95,8 @@ public:
 signals:
     // A client was admitted; the receiver takes ownership of the connection.
     void connectionAdmitted(Confab::Connection *connection);
+    // A datagram from a source without a channel was dropped: the source is over its rate.
+    void sourceThrottled(const QHostAddress &address);
 
 private:
     struct Key {
@@ -120,6 +127,7 @@ private:
     QByteArray m_secret;
     QElapsedTimer m_clock; // the cookies' clock
     QHash<Key, Entry> m_entries;
+    SourceBuckets m_unverified;
     Stats m_stats;
     quint16 m_transports = UdpWire::TransportUdp;
     int m_maxChannels = DefaultMaxChannels;

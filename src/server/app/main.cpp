@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 using namespace Confab;
 
@@ -89,7 +90,20 @@ int main(int argc, char *argv[])
                                               QStringLiteral("n"));
     const QCommandLineOption noTcpOption(QStringLiteral("no-tcp"), QCoreApplication::translate("main", "Do not serve TCP clients."));
     const QCommandLineOption noUdpOption(QStringLiteral("no-udp"), QCoreApplication::translate("main", "Do not serve UDP clients (by default the same port number serves both)."));
-    parser.addOptions({hostOption, portOption, dataOption, headlessOption, iterationsOption, noTcpOption, noUdpOption});
+    const AbuseLimits defaults;
+    const QCommandLineOption noLimitsOption(QStringLiteral("no-limits"),
+                                            QCoreApplication::translate("main", "Turn every rate and connection limit off (trusted networks, benchmarks)."));
+    const QCommandLineOption messageRateOption(QStringLiteral("message-rate"),
+                                               QCoreApplication::translate("main", "Messages a second each session may send (default %1).").arg(defaults.messagesPerSecond),
+                                               QStringLiteral("n"));
+    const QCommandLineOption messageBurstOption(QStringLiteral("message-burst"),
+                                                QCoreApplication::translate("main", "Messages a session may send at once before the rate applies (default %1).").arg(defaults.messageBurst),
+                                                QStringLiteral("n"));
+    const QCommandLineOption connectionsOption(QStringLiteral("connections-per-address"),
+                                               QCoreApplication::translate("main", "Connections one address may hold open at once (default %1).").arg(defaults.maxConnectionsPerAddress),
+                                               QStringLiteral("n"));
+    parser.addOptions({hostOption, portOption, dataOption, headlessOption, iterationsOption, noTcpOption, noUdpOption,
+                       noLimitsOption, messageRateOption, messageBurstOption, connectionsOption});
     parser.process(app);
 
     ServerConfig config;
@@ -119,6 +133,26 @@ int main(int argc, char *argv[])
             return 3;
         }
         config.passwordIterations = n;
+    }
+    config.limits.enabled = !parser.isSet(noLimitsOption);
+    for (const auto &[option, target] : {std::pair{&messageBurstOption, &config.limits.messageBurst},
+                                         std::pair{&connectionsOption, &config.limits.maxConnectionsPerAddress}}) {
+        if (!parser.isSet(*option))
+            continue;
+        const int n = parser.value(*option).toInt(&ok);
+        if (!ok || n < 1) {
+            std::fprintf(stderr, "confab-server: --%s needs a positive number\n", qPrintable(option->names().constFirst()));
+            return 3;
+        }
+        *target = n;
+    }
+    if (parser.isSet(messageRateOption)) {
+        const double rate = parser.value(messageRateOption).toDouble(&ok);
+        if (!ok || rate <= 0) {
+            std::fprintf(stderr, "confab-server: --message-rate needs a positive number\n");
+            return 3;
+        }
+        config.limits.messagesPerSecond = rate;
     }
     ChatServer server(config);
     QString error;

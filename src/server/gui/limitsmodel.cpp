@@ -11,7 +11,9 @@ int compareRows(int sourceA, const HeldBack &a, int sourceB, const HeldBack &b)
         return sourceA < sourceB ? -1 : 1;
     if (a.kind != b.kind)
         return a.kind == HeldBack::Kind::Account ? -1 : 1;
-    return a.target.compare(b.target);
+    if (const int byTarget = a.target.compare(b.target))
+        return byTarget;
+    return a.rule.compare(b.rule); // one target may be held back under several rules
 }
 } // namespace
 

@@ -51,4 +51,19 @@ private:
     QPointer<ChatServer> m_server;
 };
 
+// The automatic abuse limits (ChatServer::limitBlocks()): addresses held back, and accounts and
+// addresses slowed down, each under the rule it went over.
+class RateLimitSource : public LimitSource
+{
+    Q_OBJECT
+public:
+    explicit RateLimitSource(ChatServer *server, QObject *parent = nullptr);
+
+    QList<HeldBack> heldBack() const override;
+    bool lift(const HeldBack &entry, QString *error) override;
+
+private:
+    QPointer<ChatServer> m_server;
+};
+
 } // namespace Confab

@@ -16,6 +16,7 @@ LimitsTab::LimitsTab(ChatServer *server, QWidget *parent)
 {
     m_ui->setupUi(this);
     m_model->addSource(new BanLimitSource(server));
+    m_model->addSource(new RateLimitSource(server));
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(LimitsModel::SortRole);
     m_ui->limitsView->setModel(m_proxy);
