@@ -1,7 +1,9 @@
 // Poke and bridge: the server introduces two users, who then chat directly. Real sockets on
-// loopback, a real server core, real client sessions.
+// loopback, a real server core, real client sessions. Users logged in over UDP chat over the
+// reliable UDP channel; the rest over TCP.
 #include "peerchats.h"
 #include "testsupport.h"
+#include "udppeerlink.h"
 
 #include <QTcpServer>
 
@@ -11,6 +13,8 @@ using namespace ConfabTest;
 namespace {
 const QString pw = QStringLiteral("secret1");
 
+using Transport = ClientSession::Transport;
+
 struct User {
     ClientSession session;
     PeerChats peers{&session};
@@ -18,9 +22,10 @@ struct User {
     QSignalSpy failed{&peers, &PeerChats::failed};
     QSignalSpy poked{&peers, &PeerChats::pokeReceived};
 
-    User(quint16 port, const QString &name)
+    User(quint16 port, const QString &name, Transport transport = Transport::Tcp)
     {
         peers.setListenAddress(QHostAddress::LocalHost);
+        session.setTransport(transport);
         QSignalSpy in(&session, &ClientSession::loggedIn);
         session.connectToServer(QStringLiteral("127.0.0.1"), port, name, pw);
         ok = in.wait(10000) || in.count() == 1;
@@ -34,6 +39,23 @@ quint16 freePort()
     QTcpServer probe;
     probe.listen(QHostAddress::LocalHost, 0);
     return probe.serverPort();
+}
+
+// Which transport a direct chat runs over, seen from what it holds.
+bool runsOverUdp(const DirectChat *chat)
+{
+    return chat->findChild<UdpPeerLink *>() != nullptr && chat->findChild<QTcpSocket *>() == nullptr;
+}
+
+void addPairTransportRows()
+{
+    QTest::addColumn<Transport>("aliceTransport");
+    QTest::addColumn<Transport>("bobTransport");
+    QTest::addColumn<bool>("overUdp");
+    QTest::newRow("tcp") << Transport::Tcp << Transport::Tcp << false;
+    QTest::newRow("udp") << Transport::Udp << Transport::Udp << true;
+    QTest::newRow("udp+tcp") << Transport::Udp << Transport::Tcp << false; // only both on UDP use UDP
+    QTest::newRow("tcp+udp") << Transport::Tcp << Transport::Udp << false;
 }
 
 quint64 framesOf(const ChatServer &server, const QString &user)
@@ -50,22 +72,33 @@ class tst_PeerChats : public QObject
 {
     Q_OBJECT
 private slots:
+    void acceptedPokeChatsDirectlyAndTheServerRelaysNothing_data() { addPairTransportRows(); }
     void acceptedPokeChatsDirectlyAndTheServerRelaysNothing();
     void declinedPoke();
     void pokeTimesOut();
     void pokeErrors();
+    void unreachablePeerIsReportedOnBothSides_data();
     void unreachablePeerIsReportedOnBothSides();
     void wrongTokenIsTurnedAway();
+    void bridgePairsWaitingUsers_data() { addPairTransportRows(); }
     void bridgePairsWaitingUsers();
     void bridgeCancel();
+    void udpChatSurvivesALostPeer();
+    void udpWrongTokenIsIgnored();
+    void rendezvousFieldsAreChecked();
 };
 
 void tst_PeerChats::acceptedPokeChatsDirectlyAndTheServerRelaysNothing()
 {
+    QFETCH(Transport, aliceTransport);
+    QFETCH(Transport, bobTransport);
+    QFETCH(bool, overUdp);
     TestServer ts;
     QVERIFY(ts.start());
-    User alice(ts.port(), QStringLiteral("alice")), bob(ts.port(), QStringLiteral("bob"));
+    User alice(ts.port(), QStringLiteral("alice"), aliceTransport), bob(ts.port(), QStringLiteral("bob"), bobTransport);
     QVERIFY(alice.ok && bob.ok);
+    QCOMPARE(alice.session.activeTransport(), aliceTransport);
+    QCOMPARE(bob.session.activeTransport(), bobTransport);
     alice.peers.poke(QStringLiteral("bob"));
     QVERIFY(bob.poked.wait(5000));
     QCOMPARE(bob.poked.at(0).at(1).toString(), QStringLiteral("alice"));
@@ -74,6 +107,10 @@ void tst_PeerChats::acceptedPokeChatsDirectlyAndTheServerRelaysNothing()
     QTRY_COMPARE(bob.started.count(), 1);
     QCOMPARE(alice.started.at(0).at(1).toString(), QStringLiteral("bob"));
     QCOMPARE(bob.started.at(0).at(1).toString(), QStringLiteral("alice"));
+    QCOMPARE(runsOverUdp(alice.chat()), overUdp);
+    QCOMPARE(runsOverUdp(bob.chat()), overUdp);
+    QVERIFY(alice.chat()->peerName().startsWith(QStringLiteral("127.0.0.1:")));
+    QVERIFY(bob.chat()->peerName().startsWith(QStringLiteral("127.0.0.1:")));
 
     const quint64 aliceFrames = framesOf(*ts.server, QStringLiteral("alice"));
     const quint64 bobFrames = framesOf(*ts.server, QStringLiteral("bob"));
@@ -90,9 +127,21 @@ void tst_PeerChats::acceptedPokeChatsDirectlyAndTheServerRelaysNothing()
     QCOMPARE(framesOf(*ts.server, QStringLiteral("alice")), aliceFrames);
     QCOMPARE(framesOf(*ts.server, QStringLiteral("bob")), bobFrames);
 
+    // A line too long for one datagram, and an empty one, arrive whole.
+    const QString longLine(5000, u'x');
+    QVERIFY(alice.chat()->send(longLine));
+    QVERIFY(alice.chat()->send(QString()));
+    QTRY_COMPARE(bobGot.count(), 52);
+    QCOMPARE(bobGot.at(50).at(0).toString(), longLine);
+    QCOMPARE(bobGot.at(51).at(0).toString(), QString());
+
+    // Alice ends it; bob is told, after every line she sent before.
     QSignalSpy left(bob.chat(), &DirectChat::peerLeft);
+    QVERIFY(alice.chat()->send(QStringLiteral("bye")));
     alice.chat()->close();
     QVERIFY(left.wait(5000));
+    QCOMPARE(bobGot.count(), 53);
+    QCOMPARE(bobGot.last().at(0).toString(), QStringLiteral("bye"));
 }
 
 void tst_PeerChats::declinedPoke()
@@ -143,28 +192,40 @@ void tst_PeerChats::pokeErrors()
     QVERIFY(alice.failed.at(1).at(1).toString().contains(QStringLiteral("yourself")));
 }
 
+void tst_PeerChats::unreachablePeerIsReportedOnBothSides_data()
+{
+    QTest::addColumn<Transport>("transport");
+    QTest::newRow("tcp") << Transport::Tcp;
+    QTest::newRow("udp") << Transport::Udp;
+}
+
 void tst_PeerChats::unreachablePeerIsReportedOnBothSides()
 {
+    QFETCH(Transport, transport);
+    const bool udp = transport == Transport::Udp;
     TestServer ts;
     QVERIFY(ts.start());
     // Mallory pokes with a port nobody listens on: bob's direct connection cannot be made.
-    RawPeer mallory(ts.port());
+    RawPeer mallory(udp ? RawPeer::Transport::Udp : RawPeer::Transport::Tcp, ts.port());
     QVERIFY(mallory.login(QStringLiteral("mallory"), pw));
-    User bob(ts.port(), QStringLiteral("bob"));
-    mallory.send(Message::poke(2, QStringLiteral("bob"), freePort()));
+    User bob(ts.port(), QStringLiteral("bob"), transport);
+    bob.peers.setHandshakeTimeout(500);
+    mallory.send(Message::poke(2, QStringLiteral("bob"), freePort(), udp ? freePort() : 0));
     QVERIFY(bob.poked.wait(5000));
     bob.peers.accept(bob.poked.at(0).at(0).value<quint64>());
     QVERIFY(bob.failed.wait(5000));
     QVERIFY2(bob.failed.at(0).at(1).toString().contains(QStringLiteral("could not reach mallory directly")),
              qPrintable(bob.failed.at(0).at(1).toString()));
     // And alice, who listens, hears nothing from a peer that never connects: she is told too.
-    User alice(ts.port(), QStringLiteral("alice"));
+    User alice(ts.port(), QStringLiteral("alice"), transport);
     alice.peers.setHandshakeTimeout(500);
     alice.peers.poke(QStringLiteral("mallory"));
     const auto request = mallory.expect(MessageType::PokeRequest);
     QVERIFY(request);
-    mallory.send(Message::pokeAnswer(3, quint64(request->integer(Key::Poke)), true));
-    QVERIFY(mallory.expect(MessageType::PokeResult)); // introduced, but mallory never connects
+    mallory.send(Message::pokeAnswer(3, quint64(request->integer(Key::Poke)), true, udp));
+    const auto result = mallory.expect(MessageType::PokeResult); // introduced, but mallory never connects
+    QVERIFY(result);
+    QCOMPARE(result->text(Key::Transport), udp ? QStringLiteral("udp") : QStringLiteral("tcp"));
     QVERIFY(alice.failed.wait(5000));
     QVERIFY2(alice.failed.at(0).at(1).toString().contains(QStringLiteral("did not reach us directly")),
              qPrintable(alice.failed.at(0).at(1).toString()));
@@ -215,9 +276,13 @@ void tst_PeerChats::wrongTokenIsTurnedAway()
 
 void tst_PeerChats::bridgePairsWaitingUsers()
 {
+    QFETCH(Transport, aliceTransport);
+    QFETCH(Transport, bobTransport);
+    QFETCH(bool, overUdp);
     TestServer ts;
     QVERIFY(ts.start());
-    User alice(ts.port(), QStringLiteral("alice")), bob(ts.port(), QStringLiteral("bob"));
+    User alice(ts.port(), QStringLiteral("alice"), aliceTransport), bob(ts.port(), QStringLiteral("bob"), bobTransport);
+    QVERIFY(alice.ok && bob.ok);
     alice.peers.bridge();
     QTest::qWait(100); // alice is waiting; nobody else is
     QCOMPARE(alice.started.count(), 0);
@@ -225,9 +290,16 @@ void tst_PeerChats::bridgePairsWaitingUsers()
     QTRY_COMPARE(alice.started.count(), 1);
     QTRY_COMPARE(bob.started.count(), 1);
     QCOMPARE(alice.started.at(0).at(1).toString(), QStringLiteral("bob"));
+    QCOMPARE(runsOverUdp(alice.chat()), overUdp);
+    QCOMPARE(runsOverUdp(bob.chat()), overUdp);
     QSignalSpy got(alice.chat(), &DirectChat::lineReceived);
     bob.chat()->send(QStringLiteral("paired by the server"));
     QVERIFY(got.wait(5000));
+    QCOMPARE(got.at(0).at(0).toString(), QStringLiteral("paired by the server"));
+    // Bob ends it this time.
+    QSignalSpy left(alice.chat(), &DirectChat::peerLeft);
+    bob.chat()->close();
+    QVERIFY(left.wait(5000));
 }
 
 void tst_PeerChats::bridgeCancel()
@@ -246,6 +318,176 @@ void tst_PeerChats::bridgeCancel()
     QTest::qWait(200);
     QCOMPARE(bob.started.count(), 0);
     QCOMPARE(alice.started.count(), 0);
+}
+
+void tst_PeerChats::udpChatSurvivesALostPeer()
+{
+    TestServer ts;
+    QVERIFY(ts.start());
+    User alice(ts.port(), QStringLiteral("alice"), Transport::Udp), bob(ts.port(), QStringLiteral("bob"), Transport::Udp);
+    QVERIFY(alice.ok && bob.ok);
+    // Short keepalive and dead-peer times, so a lost peer is found in well under a second rather
+    // than the default 30 to 45 s (which would outlast every wait below).
+    alice.peers.setUdpPeerTimeouts(100, 500);
+    bob.peers.setUdpPeerTimeouts(100, 500);
+    alice.peers.poke(QStringLiteral("bob"));
+    QVERIFY(bob.poked.wait(5000));
+    bob.peers.accept(bob.poked.at(0).at(0).value<quint64>());
+    QTRY_COMPARE(alice.started.count(), 1);
+    QTRY_COMPARE(bob.started.count(), 1);
+    QVERIFY(runsOverUdp(alice.chat()));
+    DirectChat *chat = alice.chat();
+    QSignalSpy aliceGot(chat, &DirectChat::lineReceived), left(chat, &DirectChat::peerLeft),
+        errors(chat, &DirectChat::errorOccurred);
+    QVERIFY(bob.chat()->send(QStringLiteral("still here")));
+    QVERIFY(aliceGot.wait(5000));
+
+    // Bob's chat vanishes without a word (as when his program is killed): no Close is sent.
+    delete bob.chat();
+    QVERIFY(left.wait(10000));
+    QCOMPARE(aliceGot.count(), 1);
+    QCOMPARE(errors.count(), 1);
+    QVERIFY2(errors.at(0).at(0).toString().contains(QStringLiteral("stopped answering")),
+             qPrintable(errors.at(0).at(0).toString()));
+
+    // Both sessions carry on: the server path works, and a new direct chat can be set up.
+    QSignalSpy dm(&bob.session, &ClientSession::directMessageReceived);
+    alice.session.sendDirectMessage(QStringLiteral("bob"), QStringLiteral("are you there?"));
+    QVERIFY(dm.wait(5000));
+    alice.peers.poke(QStringLiteral("bob"));
+    QTRY_COMPARE(bob.poked.count(), 2);
+    bob.peers.accept(bob.poked.at(1).at(0).value<quint64>());
+    QTRY_COMPARE(alice.started.count(), 2);
+    QTRY_COMPARE(bob.started.count(), 2);
+    QSignalSpy bobGot(bob.chat(1), &DirectChat::lineReceived);
+    QVERIFY(alice.chat(1)->send(QStringLiteral("again")));
+    QVERIFY(bobGot.wait(5000));
+    QCOMPARE(bobGot.at(0).at(0).toString(), QStringLiteral("again"));
+}
+
+void tst_PeerChats::udpWrongTokenIsIgnored()
+{
+    TestServer ts;
+    QVERIFY(ts.start());
+    User alice(ts.port(), QStringLiteral("alice"), Transport::Udp);
+    RawPeer bob(RawPeer::Transport::Udp, ts.port());
+    QVERIFY(alice.ok);
+    QVERIFY(bob.login(QStringLiteral("bob"), pw));
+    QSignalSpy introduced(&alice.session, &ClientSession::peerIntroduced);
+    alice.peers.poke(QStringLiteral("bob"));
+    const auto request = bob.expect(MessageType::PokeRequest);
+    QVERIFY(request);
+    bob.send(Message::pokeAnswer(2, quint64(request->integer(Key::Poke)), true, true));
+    const auto intro = bob.expect(MessageType::PokeResult);
+    QVERIFY(intro && intro->boolean(Key::Accepted));
+    QCOMPARE(intro->text(Key::Role), QStringLiteral("connect"));
+    QCOMPARE(intro->text(Key::Transport), QStringLiteral("udp"));
+    const quint16 port = quint16(intro->integer(Key::Port));
+    const QByteArray token = intro->text(Key::Token).toLatin1();
+    QCOMPARE(token.size(), 32);
+    QTRY_COMPARE(introduced.count(), 1); // alice knows the token: her port now admits a peer
+
+    // A stranger's datagrams: the token line as plain text, garbage, a Probe. None is answered;
+    // then a Hello gets only a Cookie, far smaller than the Hello (it is the first reply to come).
+    QUdpSocket stranger;
+    QVERIFY(stranger.bind(QHostAddress::LocalHost, 0));
+    auto sendRaw = [&](const QByteArray &bytes) { stranger.writeDatagram(bytes, QHostAddress::LocalHost, port); };
+    sendRaw("CONFAB-P2P 1 " + token + "\n");
+    sendRaw(QByteArray(1300, 'x'));
+    UdpWire::Datagram probe;
+    probe.kind = UdpWire::Kind::Probe;
+    probe.connectionId = 7;
+    sendRaw(UdpWire::encode(probe));
+    UdpWire::Datagram hello;
+    hello.kind = UdpWire::Kind::Hello;
+    hello.connectionId = 9;
+    const QByteArray helloBytes = UdpWire::encode(hello);
+    sendRaw(helloBytes);
+    QTRY_VERIFY(stranger.hasPendingDatagrams());
+    const QNetworkDatagram cookie = stranger.receiveDatagram(2048);
+    QCOMPARE(cookie.data().size(), UdpWire::CookieReplySize);
+    QVERIFY(cookie.data().size() < helloBytes.size());
+    UdpWire::Datagram decoded;
+    QCOMPARE(UdpWire::decode(cookie.data(), &decoded), UdpWire::DecodeError::None);
+    QCOMPARE(decoded.kind, UdpWire::Kind::Cookie);
+
+    // An impostor who completes the channel handshake but has the wrong token is turned away.
+    UdpPeerLink impostor;
+    QSignalSpy impostorFailed(&impostor, &UdpPeerLink::handshakeFailed);
+    impostor.connectToPeer(QHostAddress::LocalHost, port, QByteArray(32, '0'), 5000);
+    QVERIFY(impostorFailed.wait(5000));
+    QCOMPARE(impostorFailed.at(0).at(0).toString(), QStringLiteral("the peer refused the token"));
+    QCOMPARE(alice.started.count(), 0);
+
+    // The real peer (bob's side, played by a bare link) gets in, and the chat runs both ways.
+    UdpPeerLink real;
+    QSignalSpy up(&real, &UdpPeerLink::established), got(&real, &UdpPeerLink::payloadReceived);
+    real.connectToPeer(QHostAddress::LocalHost, port, token, 5000);
+    QVERIFY(up.wait(5000));
+    real.startDelivery();
+    QTRY_COMPARE(alice.started.count(), 1);
+    QVERIFY(runsOverUdp(alice.chat()));
+    QSignalSpy aliceGot(alice.chat(), &DirectChat::lineReceived);
+    QVERIFY(real.send("first line\n"));
+    QVERIFY(aliceGot.wait(5000));
+    QCOMPARE(aliceGot.at(0).at(0).toString(), QStringLiteral("first line"));
+
+    // Once the peer is in, nobody else is heard: not the stranger's token line nor a fresh Hello,
+    // and a replayed copy of the real token from elsewhere changes nothing.
+    while (stranger.hasPendingDatagrams())
+        (void)stranger.receiveDatagram(2048);
+    sendRaw("CONFAB-P2P 1 " + token + "\n");
+    sendRaw(helloBytes);
+    UdpPeerLink late;
+    QSignalSpy lateFailed(&late, &UdpPeerLink::handshakeFailed);
+    late.connectToPeer(QHostAddress::LocalHost, port, token, 300);
+    QVERIFY(alice.chat()->send(QStringLiteral("still with you")));
+    QVERIFY(got.wait(5000));
+    QCOMPARE(got.at(0).at(0).toByteArray(), QByteArray("still with you\n"));
+    QVERIFY(real.send("and me\n"));
+    QVERIFY(aliceGot.wait(5000));
+    QCOMPARE(aliceGot.at(1).at(0).toString(), QStringLiteral("and me"));
+    // Alice read the stranger's datagrams before the real peer's last one, and answered none.
+    QVERIFY(!stranger.hasPendingDatagrams());
+    QVERIFY(lateFailed.wait(5000));
+    QCOMPARE(lateFailed.at(0).at(0).toString(), QStringLiteral("no answer"));
+    QCOMPARE(alice.started.count(), 1);
+    QCOMPARE(alice.chat()->state(), DirectChat::State::Connected);
+
+    // The real peer closes: alice sees it leave.
+    QSignalSpy left(alice.chat(), &DirectChat::peerLeft);
+    real.close();
+    QVERIFY(left.wait(5000));
+}
+
+void tst_PeerChats::rendezvousFieldsAreChecked()
+{
+    TestServer ts;
+    QVERIFY(ts.start());
+    RawPeer alice(RawPeer::Transport::Udp, ts.port());
+    QVERIFY(alice.login(QStringLiteral("alice"), pw));
+    RawPeer bob(RawPeer::Transport::Tcp, ts.port());
+    QVERIFY(bob.login(QStringLiteral("bob"), pw));
+    // A UDP port of 0 is not a port.
+    Message bad = Message::poke(2, QStringLiteral("bob"), 4000);
+    bad.set(Key::UdpPort, 0);
+    alice.send(bad);
+    auto error = alice.expect(MessageType::Error);
+    QVERIFY(error);
+    QCOMPARE(ErrorCode(error->integer(Key::Code)), ErrorCode::BadField);
+    // A UDP user poking a TCP user: TCP it is, whatever either offers.
+    alice.send(Message::poke(3, QStringLiteral("bob"), 4000, 4001));
+    const auto request = bob.expect(MessageType::PokeRequest);
+    QVERIFY(request);
+    bob.send(Message::pokeAnswer(4, quint64(request->integer(Key::Poke)), true, true));
+    const auto toBob = bob.expect(MessageType::PokeResult);
+    QVERIFY(toBob);
+    QCOMPARE(toBob->text(Key::Transport), QStringLiteral("tcp"));
+    QCOMPARE(toBob->integer(Key::Port), qint64(4000));
+    const auto toAlice = alice.expect(MessageType::PokeResult);
+    QVERIFY(toAlice);
+    QCOMPARE(toAlice->text(Key::Transport), QStringLiteral("tcp"));
+    QCOMPARE(toAlice->text(Key::Role), QStringLiteral("listen"));
 }
 
 QTEST_GUILESS_MAIN(tst_PeerChats)

@@ -85,6 +85,7 @@ struct PeerIntroduction {
     quint16 port = 0;       // where to connect (when we connect)
     QString token;          // one-time proof both sides hold
     bool weListen = false;  // we asked, so we listen; otherwise we connect to address:port
+    bool overUdp = false;   // the chat runs over reliable UDP (`port` is then a UDP port), else TCP
 };
 
 class ClientSession : public QObject
@@ -198,11 +199,13 @@ public:
     static QString roomName(const QString &input);
 
     // Peer-to-peer rendezvous (PeerChats drives these and owns the sockets). `listenPort` is
-    // where this client will wait for the peer to connect.
-    quint64 poke(const QString &user, quint16 listenPort);
-    quint64 acceptPoke(quint64 pokeId);
+    // where this client will wait for the peer to connect over TCP; `udpListenPort` (0: none) where
+    // it waits over reliable UDP, which the server picks when both users are logged in over UDP.
+    enum class PeerTransports { Tcp, TcpAndUdp }; // what this client can run a direct chat over
+    quint64 poke(const QString &user, quint16 listenPort, quint16 udpListenPort = 0);
+    quint64 acceptPoke(quint64 pokeId, PeerTransports transports = PeerTransports::Tcp);
     quint64 declinePoke(quint64 pokeId);
-    quint64 requestBridge(quint16 listenPort);
+    quint64 requestBridge(quint16 listenPort, quint16 udpListenPort = 0);
     quint64 cancelBridge();
 
     // A readable (translated) sentence for a server error code.

@@ -4,16 +4,17 @@
 
 namespace Confab {
 
-quint64 ClientSession::poke(const QString &user, quint16 listenPort)
+quint64 ClientSession::poke(const QString &user, quint16 listenPort, quint16 udpListenPort)
 {
     if (user.trimmed().isEmpty())
         return refuse(ErrorCode::NoSuchUser, tr("no user given"));
-    return sendRequest(Message::poke(0, user.trimmed(), listenPort), MessageType::Poke);
+    return sendRequest(Message::poke(0, user.trimmed(), listenPort, udpListenPort), MessageType::Poke);
 }
 
-quint64 ClientSession::acceptPoke(quint64 pokeId)
+quint64 ClientSession::acceptPoke(quint64 pokeId, PeerTransports transports)
 {
-    return sendRequest(Message::pokeAnswer(0, pokeId, true), MessageType::PokeAnswer);
+    return sendRequest(Message::pokeAnswer(0, pokeId, true, transports == PeerTransports::TcpAndUdp),
+                       MessageType::PokeAnswer);
 }
 
 quint64 ClientSession::declinePoke(quint64 pokeId)
@@ -21,9 +22,9 @@ quint64 ClientSession::declinePoke(quint64 pokeId)
     return sendRequest(Message::pokeAnswer(0, pokeId, false), MessageType::PokeAnswer);
 }
 
-quint64 ClientSession::requestBridge(quint16 listenPort)
+quint64 ClientSession::requestBridge(quint16 listenPort, quint16 udpListenPort)
 {
-    return sendRequest(Message::bridge(0, listenPort), MessageType::Bridge);
+    return sendRequest(Message::bridge(0, listenPort, udpListenPort), MessageType::Bridge);
 }
 
 quint64 ClientSession::cancelBridge()
@@ -53,6 +54,7 @@ bool ClientSession::dispatchRendezvousMessage(const Message &message)
         intro.port = quint16(message.integer(Key::Port));
         intro.token = message.text(Key::Token);
         intro.weListen = message.text(Key::Role) == QLatin1String("listen");
+        intro.overUdp = message.text(Key::Transport) == QLatin1String("udp");
         emit peerIntroduced(intro);
         return true;
     }

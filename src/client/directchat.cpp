@@ -1,4 +1,5 @@
 #include "directchat.h"
+#include "udppeerlink.h"
 
 #include <QLoggingCategory>
 #include <QTcpServer>
@@ -22,6 +23,8 @@ DirectChat::~DirectChat()
 {
     if (m_socket)
         m_socket->disconnect(this);
+    if (m_link)
+        m_link->disconnect(this); // goes with us, without a word: the peer will find it lost
 }
 
 void DirectChat::setState(State state)
@@ -34,6 +37,8 @@ void DirectChat::setState(State state)
 
 QString DirectChat::peerName() const
 {
+    if (m_link)
+        return m_link->peerName();
     if (!m_socket)
         return {};
     QHostAddress address = m_socket->peerAddress();
@@ -129,6 +134,9 @@ void DirectChat::attach(QTcpSocket *socket)
 {
     m_socket = socket;
     socket->disconnect(this);
+    // Bounds what Qt reads ahead of us; every read is split at once (see onReadyRead).
+    socket->setReadBufferSize(4 * MaxLineBytes);
+    m_lines = LineSplitter(MaxLineBytes);
     connect(socket, &QTcpSocket::readyRead, this, &DirectChat::onReadyRead);
     connect(socket, &QTcpSocket::disconnected, this, &DirectChat::onDisconnected);
     setState(State::Connected);
@@ -138,41 +146,77 @@ void DirectChat::attach(QTcpSocket *socket)
         QMetaObject::invokeMethod(this, [this] { if (m_socket) onReadyRead(); }, Qt::QueuedConnection);
 }
 
-void DirectChat::onReadyRead()
+void DirectChat::adopt(UdpPeerLink *link)
 {
-    m_buffer += m_socket->readAll();
-    qsizetype start = 0;
-    for (;;) {
-        const qsizetype newline = m_buffer.indexOf('\n', start);
-        if (newline < 0)
-            break;
-        qsizetype end = newline;
-        if (end > start && m_buffer.at(end - 1) == '\r')
-            --end;
-        if (end - start > MaxLineBytes) {
-            m_buffer.clear();
-            emit errorOccurred(tr("the peer sent a line longer than %1 bytes; disconnecting").arg(MaxLineBytes));
-            m_socket->abort();
-            onDisconnected();
-            return;
-        }
-        emit lineReceived(QString::fromUtf8(m_buffer.constData() + start, end - start));
-        start = newline + 1;
+    link->setParent(this);
+    m_link = link;
+    link->disconnect(this);
+    m_lines = LineSplitter(MaxLineBytes);
+    // Each payload holds whole lines; read in order they are the same stream as over TCP.
+    connect(link, &UdpPeerLink::payloadReceived, this, &DirectChat::consume);
+    connect(link, &UdpPeerLink::peerClosed, this, &DirectChat::onDisconnected);
+    connect(link, &UdpPeerLink::peerLost, this, [this](const QString &reason) {
         if (m_state != State::Connected)
             return;
-    }
-    m_buffer.remove(0, start);
-    if (m_buffer.size() > MaxLineBytes + 1) {
-        m_buffer.clear();
-        emit errorOccurred(tr("the peer sent a line longer than %1 bytes; disconnecting").arg(MaxLineBytes));
-        m_socket->abort();
+        emit errorOccurred(reason);
         onDisconnected();
+    });
+    setState(State::Connected);
+    emit peerConnected(peerName());
+    // Lines that came with the handshake are delivered once our owner has connected to us.
+    QMetaObject::invokeMethod(this, [this] { if (m_link) m_link->startDelivery(); }, Qt::QueuedConnection);
+}
+
+void DirectChat::onReadyRead()
+{
+    consume(m_socket->readAll());
+}
+
+void DirectChat::consume(const QByteArray &bytes)
+{
+    m_lines.append(bytes);
+    QString line;
+    for (;;) {
+        switch (m_lines.next(&line)) {
+        case LineSplitter::Status::NeedMore:
+            return;
+        case LineSplitter::Status::TooLong:
+            emit errorOccurred(tr("the peer sent a line longer than %1 bytes; disconnecting").arg(MaxLineBytes));
+            hangUp();
+            onDisconnected();
+            return;
+        case LineSplitter::Status::Line:
+            emit lineReceived(line);
+            if (m_state != State::Connected || (!m_socket && !m_link))
+                return;
+            break;
+        }
     }
+}
+
+void DirectChat::hangUp()
+{
+    if (m_socket)
+        m_socket->abort();
+    else
+        releaseLink(); // closes the channel: the peer sees the chat end
+}
+
+void DirectChat::releaseLink()
+{
+    if (!m_link)
+        return;
+    UdpPeerLink *link = std::exchange(m_link, nullptr);
+    link->disconnect(this);
+    // It finishes closing (and lingers for a peer that missed its last word) on its own, under our
+    // owner, so that it outlives us when we are deleted on closing.
+    link->setParent(parent());
+    link->dispose();
 }
 
 bool DirectChat::send(const QString &text)
 {
-    if (m_state != State::Connected || !m_socket)
+    if (m_state != State::Connected || (!m_socket && !m_link))
         return false;
     QByteArray bytes;
     for (const QString &line : text.split(u'\n')) {
@@ -185,6 +229,17 @@ bool DirectChat::send(const QString &text)
             return false;
         }
         bytes += utf8 + '\n';
+    }
+    if (m_link) {
+        // One payload per line (a 16 KiB line fits a channel payload).
+        qsizetype start = 0;
+        while (start < bytes.size()) {
+            const qsizetype end = bytes.indexOf('\n', start) + 1;
+            if (!m_link->send(bytes.sliced(start, end - start)))
+                return false;
+            start = end;
+        }
+        return true;
     }
     m_socket->write(bytes);
     return true;
@@ -199,12 +254,15 @@ void DirectChat::close()
         QTcpSocket *socket = m_socket;
         m_socket = nullptr;
         socket->disconnect(this);
+        // Owners delete a chat once it is closed: the socket must outlive it to flush.
+        socket->setParent(parent());
         socket->disconnectFromHost(); // flushes what was sent first
         if (socket->state() == QAbstractSocket::UnconnectedState)
             socket->deleteLater();
         else
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     }
+    releaseLink();
     setState(State::Closed);
 }
 
@@ -212,16 +270,21 @@ void DirectChat::onDisconnected()
 {
     if (m_state != State::Connected)
         return;
-    if (!m_buffer.isEmpty()) {
-        // A last line without its newline still counts.
-        emit lineReceived(QString::fromUtf8(m_buffer.left(MaxLineBytes)));
-        m_buffer.clear();
+    // What arrived with the end of the stream (not read yet when the socket reports it) counts.
+    if (m_socket && m_socket->bytesAvailable() > 0) {
+        consume(m_socket->readAll());
+        if (m_state != State::Connected)
+            return; // a line too long, or a slot ended the chat
     }
+    // A last line without its newline still counts.
+    if (const QString rest = m_lines.takeRest(); !rest.isEmpty())
+        emit lineReceived(rest);
     if (m_socket) {
         m_socket->disconnect(this);
         m_socket->deleteLater();
         m_socket = nullptr;
     }
+    releaseLink();
     setState(State::Closed);
     emit peerLeft();
 }

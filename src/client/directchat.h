@@ -5,7 +5,13 @@
 // start(peer, listenPort) does what the seeds did: connect to the peer, and if that fails (refused,
 // unreachable, or no answer within ConnectTimeoutMs) listen on listenPort and take the first peer
 // that connects. Anyone else who connects later is turned away.
+//
+// A chat set up by a poke or bridge between two users logged in over UDP runs over the reliable
+// UDP channel instead (adopt(UdpPeerLink *)): the same lines, one or more per channel payload,
+// with the same signals; a peer that stops answering is reported as having left.
 #pragma once
+
+#include "linesplitter.h"
 
 #include <QByteArray>
 #include <QHostAddress>
@@ -18,6 +24,8 @@ class QTcpSocket;
 QT_END_NAMESPACE
 
 namespace Confab {
+
+class UdpPeerLink;
 
 class DirectChat : public QObject
 {
@@ -43,6 +51,8 @@ public:
     quint16 listeningPort() const;
     // Takes over a connected socket (used after a poke brought two peers together).
     void adopt(QTcpSocket *socket);
+    // Takes over an established UDP peer link (a poke or bridge between two UDP sessions).
+    void adopt(UdpPeerLink *link);
 
     // Sends text; each line of it goes as one line. Returns false when not connected.
     bool send(const QString &text);
@@ -62,13 +72,17 @@ private:
     void onConnectFailed(const QString &reason);
     void onNewConnection();
     void onReadyRead();
+    void consume(const QByteArray &bytes);
+    void hangUp();
+    void releaseLink();
     void onDisconnected();
     void attach(QTcpSocket *socket);
 
     State m_state = State::Idle;
     QTcpSocket *m_socket = nullptr;
+    UdpPeerLink *m_link = nullptr; // instead of m_socket, for a chat over reliable UDP
     QTcpServer *m_server = nullptr;
-    QByteArray m_buffer;
+    LineSplitter m_lines{MaxLineBytes};
     QTimer m_connectTimer;
     quint16 m_listenPort = 0;
     QString m_peerHost;

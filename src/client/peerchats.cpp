@@ -1,4 +1,5 @@
 #include "peerchats.h"
+#include "udppeerlink.h"
 
 #include <QCryptographicHash>
 #include <QLoggingCategory>
@@ -65,6 +66,34 @@ PeerChats::PeerChats(ClientSession *session, QObject *parent)
 
 PeerChats::~PeerChats() = default;
 
+void PeerChats::setUdpPeerTimeouts(int keepaliveIntervalMs, int deadPeerTimeoutMs)
+{
+    m_udpKeepaliveIntervalMs = keepaliveIntervalMs;
+    m_udpDeadPeerTimeoutMs = deadPeerTimeoutMs;
+}
+
+UdpPeerLink *PeerChats::newUdpLink()
+{
+    auto *link = new UdpPeerLink(this);
+    if (m_udpKeepaliveIntervalMs > 0 && m_udpDeadPeerTimeoutMs > 0)
+        link->setPeerTimeouts(m_udpKeepaliveIntervalMs, m_udpDeadPeerTimeoutMs);
+    return link;
+}
+
+UdpPeerLink *PeerChats::openUdpListener()
+{
+    // Only a user logged in over UDP offers a UDP port: the server picks UDP only when both are.
+    if (!m_session || m_session->activeTransport() != ClientSession::Transport::Udp)
+        return nullptr;
+    UdpPeerLink *link = newUdpLink();
+    if (!link->bind(m_listenAddress, 0)) {
+        qCInfo(lcPeer) << "no UDP port for a direct chat, offering TCP only:" << link->errorString();
+        delete link;
+        return nullptr;
+    }
+    return link;
+}
+
 QTcpServer *PeerChats::openListener()
 {
     auto *server = new QTcpServer(this);
@@ -82,8 +111,9 @@ quint64 PeerChats::poke(const QString &user)
         emit failed(user, tr("cannot open a port for the direct chat"));
         return 0;
     }
-    const quint64 id = m_session->poke(user, server->serverPort());
-    m_pending.insert(id, {server, user, {}});
+    UdpPeerLink *udp = openUdpListener();
+    const quint64 id = m_session->poke(user, server->serverPort(), udp ? udp->localPort() : 0);
+    m_pending.insert(id, {server, udp, user, {}});
     connect(server, &QTcpServer::pendingConnectionAvailable, this, [this, id] { onIncomingConnection(id); });
     return id;
 }
@@ -95,8 +125,9 @@ quint64 PeerChats::bridge()
         emit failed(QString(), tr("cannot open a port for the direct chat"));
         return 0;
     }
-    const quint64 id = m_session->requestBridge(server->serverPort());
-    m_pending.insert(id, {server, QString(), {}});
+    UdpPeerLink *udp = openUdpListener();
+    const quint64 id = m_session->requestBridge(server->serverPort(), udp ? udp->localPort() : 0);
+    m_pending.insert(id, {server, udp, QString(), {}});
     connect(server, &QTcpServer::pendingConnectionAvailable, this, [this, id] { onIncomingConnection(id); });
     return id;
 }
@@ -109,8 +140,10 @@ quint64 PeerChats::cancelBridge()
 quint64 PeerChats::accept(quint64 pokeId)
 {
     const QString from = m_incoming.take(pokeId);
-    const quint64 id = m_session->acceptPoke(pokeId);
-    m_pending.insert(id, {nullptr, from, {}});
+    const bool udp = m_session->activeTransport() == ClientSession::Transport::Udp;
+    const quint64 id = m_session->acceptPoke(pokeId, udp ? ClientSession::PeerTransports::TcpAndUdp
+                                                         : ClientSession::PeerTransports::Tcp);
+    m_pending.insert(id, {nullptr, nullptr, from, {}});
     return id;
 }
 
@@ -125,6 +158,8 @@ void PeerChats::drop(quint64 requestId)
     const Pending pending = m_pending.take(requestId);
     if (pending.listener)
         pending.listener->deleteLater();
+    if (pending.udpListener)
+        pending.udpListener->dispose();
 }
 
 void PeerChats::onRefused(quint64 requestId, quint64 pokeId, const QString &reason)
@@ -150,8 +185,26 @@ void PeerChats::onIntroduced(const PeerIntroduction &intro)
     pending.peer = intro.peer;
     pending.token = intro.token;
     if (intro.weListen) {
-        // The peer will connect to our listener; give it a bounded time.
         const quint64 id = intro.requestId;
+        if (intro.overUdp && pending.udpListener) {
+            // The peer comes over UDP: the TCP port is not needed.
+            if (pending.listener)
+                std::exchange(pending.listener, nullptr)->deleteLater();
+            UdpPeerLink *link = pending.udpListener;
+            connect(link, &UdpPeerLink::established, this, [this, id, link] {
+                const auto it = m_pending.find(id);
+                if (it == m_pending.end() || it->udpListener != link)
+                    return;
+                const QString peer = it->peer;
+                it->udpListener = nullptr; // the chat takes it over
+                drop(id);
+                startOverUdp(link, peer);
+            });
+            link->expectPeer(intro.token.toLatin1(), m_handshakeTimeoutMs);
+        } else if (pending.udpListener) {
+            std::exchange(pending.udpListener, nullptr)->dispose(); // the peer comes over TCP
+        }
+        // The peer will connect to our listener; give it a bounded time.
         QTimer::singleShot(m_handshakeTimeoutMs, this, [this, id] {
             if (!m_pending.contains(id))
                 return;
@@ -163,8 +216,11 @@ void PeerChats::onIntroduced(const PeerIntroduction &intro)
         });
         return;
     }
-    m_pending.remove(intro.requestId);
-    connectToPeer(intro);
+    drop(intro.requestId); // a listener we opened (a bridge that did not wait) is not needed
+    if (intro.overUdp)
+        connectOverUdp(intro);
+    else
+        connectToPeer(intro);
 }
 
 void PeerChats::onIncomingConnection(quint64 requestId)
@@ -231,6 +287,33 @@ void PeerChats::connectToPeer(const PeerIntroduction &intro)
         start(socket, peer);
     });
     socket->connectToHost(intro.address, intro.port);
+}
+
+void PeerChats::connectOverUdp(const PeerIntroduction &intro)
+{
+    UdpPeerLink *link = newUdpLink();
+    connect(link, &UdpPeerLink::handshakeFailed, this, [this, link, intro](const QString &why) {
+        link->disconnect(this);
+        link->dispose();
+        emit failed(intro.peer, tr("could not reach %1 directly at %2:%3 over UDP: %4; direct messages through the "
+                                   "server still work")
+                                    .arg(intro.peer, intro.address).arg(intro.port).arg(why));
+    });
+    connect(link, &UdpPeerLink::established, this, [this, link, peer = intro.peer] { startOverUdp(link, peer); });
+    link->connectToPeer(QHostAddress(intro.address), intro.port, intro.token.toLatin1(), m_handshakeTimeoutMs);
+}
+
+void PeerChats::startOverUdp(UdpPeerLink *link, const QString &peer)
+{
+    link->disconnect(this);
+    auto *chat = new DirectChat(this);
+    connect(chat, &DirectChat::stateChanged, chat, [chat](DirectChat::State state) {
+        if (state == DirectChat::State::Closed)
+            chat->deleteLater();
+    });
+    chat->adopt(link);
+    qCInfo(lcPeer) << "direct chat with" << peer << "is up over UDP";
+    emit chatStarted(chat, peer);
 }
 
 void PeerChats::start(QTcpSocket *socket, const QString &peer)

@@ -8,6 +8,10 @@
 //
 // after which both sides speak the direct-chat line protocol (DirectChat). The server sees none of
 // it. A side that cannot complete this within the handshake timeout reports a clear failure.
+//
+// When this client is logged in over UDP, the one who listens also opens a UDP port and offers
+// it; if the other user is on UDP too, the server picks UDP and the same exchange runs over the
+// reliable UDP channel (UdpPeerLink), ending in the same DirectChat API.
 #pragma once
 
 #include "clientsession.h"
@@ -23,6 +27,8 @@ class QTcpSocket;
 QT_END_NAMESPACE
 
 namespace Confab {
+
+class UdpPeerLink;
 
 class PeerChats : public QObject
 {
@@ -48,6 +54,9 @@ public:
     void setListenAddress(const QHostAddress &address) { m_listenAddress = address; }
     // How long the direct connection may take once the server introduced the pair.
     void setHandshakeTimeout(int milliseconds) { m_handshakeTimeoutMs = milliseconds; }
+    // For chats over UDP: how often a quiet peer is pinged, and after how long without an answer it
+    // is reported lost (ReliableChannel's defaults, 15 s and 30 s, unless set).
+    void setUdpPeerTimeouts(int keepaliveIntervalMs, int deadPeerTimeoutMs);
 
 signals:
     // A direct chat is up. The chat is owned by this object until it closes, then deleted.
@@ -59,11 +68,16 @@ signals:
 private:
     struct Pending {
         QTcpServer *listener = nullptr;   // when we listen
+        UdpPeerLink *udpListener = nullptr; // when we listen and are logged in over UDP
         QString peer;                     // known once introduced (or the poked user)
         QString token;
     };
 
     QTcpServer *openListener();
+    UdpPeerLink *openUdpListener();
+    UdpPeerLink *newUdpLink();
+    void connectOverUdp(const PeerIntroduction &intro);
+    void startOverUdp(UdpPeerLink *link, const QString &peer);
     void onIntroduced(const PeerIntroduction &intro);
     void onRefused(quint64 requestId, quint64 pokeId, const QString &reason);
     void onIncomingConnection(quint64 requestId);
@@ -76,6 +90,8 @@ private:
     QHash<quint64, QString> m_incoming;   // poke id → from
     QHostAddress m_listenAddress = QHostAddress::Any;
     int m_handshakeTimeoutMs = DefaultHandshakeTimeoutMs;
+    int m_udpKeepaliveIntervalMs = -1; // -1: the channel's defaults
+    int m_udpDeadPeerTimeoutMs = -1;
 };
 
 } // namespace Confab

@@ -40,6 +40,12 @@ ReliableChannel::ReliableChannel(Role role, quint32 connectionId)
     Q_ASSERT(connectionId != 0);
 }
 
+void ReliableChannel::setPeerTimeouts(qint64 keepaliveIntervalMs, qint64 deadPeerTimeoutMs)
+{
+    m_keepaliveIntervalMs = qMax<qint64>(keepaliveIntervalMs, 1);
+    m_deadPeerTimeoutMs = qMax<qint64>(deadPeerTimeoutMs, 1);
+}
+
 quint32 ReliableChannel::randomConnectionId()
 {
     quint32 id = 0;
@@ -401,7 +407,7 @@ bool ReliableChannel::handleEstablished(Datagram &d, qint64 now)
         const bool confirmed = seqDiff(m_sndUna, m_closeSeq) > 0;
         if (confirmed || d.kind == Kind::CloseAck) {
             m_closeConfirmed = confirmed;
-            finish(State::Closed, now, LingerMs);
+            finish(State::Closed, now, m_deadPeerTimeoutMs); // linger as long as the peer may retransmit
             emitEvent(Event::Closed);
             return true;
         }
@@ -490,7 +496,7 @@ void ReliableChannel::deliverInOrder(Incoming &in, qint64 now)
         // Full close: what we had not sent yet is dropped. If we are closing too, we still wait
         // for our own Close to be acknowledged.
         if (m_state == State::Connected)
-            finish(State::Closed, now, LingerMs);
+            finish(State::Closed, now, m_deadPeerTimeoutMs); // linger as long as the peer may retransmit
         return;
     default:
         return;
@@ -601,9 +607,9 @@ qint64 ReliableChannel::nextTimeoutAt() const
             at = t;
     };
     if (awaitingPeer())
-        consider(qMax(m_lastHeard, m_waitingSince) + DeadPeerTimeoutMs);
+        consider(qMax(m_lastHeard, m_waitingSince) + m_deadPeerTimeoutMs);
     if (m_state == State::Connected && m_sndNxt == m_sndUna)
-        consider(m_lastHeard + KeepaliveIntervalMs);
+        consider(m_lastHeard + m_keepaliveIntervalMs);
     return at;
 }
 
@@ -611,7 +617,7 @@ void ReliableChannel::onTimer(qint64 now)
 {
     if (m_state != State::Connecting && m_state != State::Connected && m_state != State::Closing)
         return;
-    if (awaitingPeer() && now - qMax(m_lastHeard, m_waitingSince) >= DeadPeerTimeoutMs) {
+    if (awaitingPeer() && now - qMax(m_lastHeard, m_waitingSince) >= m_deadPeerTimeoutMs) {
         qCInfo(lcReliableUdp) << "connection" << Qt::hex << m_connectionId << "dead: no answer for"
                               << Qt::dec << (now - qMax(m_lastHeard, m_waitingSince)) << "ms";
         finish(State::Dead, now, 0);
@@ -621,7 +627,7 @@ void ReliableChannel::onTimer(qint64 now)
     if (m_rtoDeadline >= 0 && now >= m_rtoDeadline)
         onRetransmissionTimeout(now);
     if (m_state == State::Connected && m_sndNxt == m_sndUna
-        && now - m_lastHeard >= KeepaliveIntervalMs)
+        && now - m_lastHeard >= m_keepaliveIntervalMs)
         queueControl(Kind::Ping, now);
 }
 

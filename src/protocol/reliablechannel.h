@@ -110,6 +110,14 @@ public:
 
     static quint32 randomConnectionId();
 
+    // This channel's keepalive interval and dead-peer timeout (KeepaliveIntervalMs and
+    // DeadPeerTimeoutMs unless set; a Closed channel lingers for the dead-peer timeout). A direct
+    // chat between two peers may choose its own, and tests shorten them to see a lost peer
+    // reported without waiting half a minute. Takes effect from the next call that takes `now`.
+    void setPeerTimeouts(qint64 keepaliveIntervalMs, qint64 deadPeerTimeoutMs);
+    qint64 keepaliveIntervalMs() const { return m_keepaliveIntervalMs; }
+    qint64 deadPeerTimeoutMs() const { return m_deadPeerTimeoutMs; }
+
     Role role() const { return m_role; }
     State state() const { return m_state; }
     quint32 connectionId() const { return m_connectionId; }
@@ -254,6 +262,8 @@ private:
     qint64 m_rtoDeadline = -1;
     quint64 m_retransmissions = 0;
 
+    qint64 m_keepaliveIntervalMs = KeepaliveIntervalMs;
+    qint64 m_deadPeerTimeoutMs = DeadPeerTimeoutMs;
     qint64 m_lastHeard = 0;
     qint64 m_waitingSince = 0; // when the peer last started owing us an answer
 

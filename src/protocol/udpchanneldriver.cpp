@@ -25,6 +25,12 @@ void UdpChannelDriver::connectToPeer()
     flushOutput();
 }
 
+void UdpChannelDriver::setPeerTimeouts(qint64 keepaliveIntervalMs, qint64 deadPeerTimeoutMs)
+{
+    m_channel.setPeerTimeouts(keepaliveIntervalMs, deadPeerTimeoutMs);
+    schedule();
+}
+
 bool UdpChannelDriver::handleDatagram(const QByteArray &datagram)
 {
     return m_channel.handleDatagram(datagram, now());

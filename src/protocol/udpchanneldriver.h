@@ -54,6 +54,9 @@ public:
     // Client role: sends Hello.
     void connectToPeer();
 
+    // See ReliableChannel::setPeerTimeouts(); re-arms the timer.
+    void setPeerTimeouts(qint64 keepaliveIntervalMs, qint64 deadPeerTimeoutMs);
+
     // Feeds one datagram from the peer. Emits nothing: call drain() after the batch. Returns
     // whether the channel accepted it (false: dropped, nothing changed).
     bool handleDatagram(const QByteArray &datagram);

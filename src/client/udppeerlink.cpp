@@ -1,0 +1,476 @@
+#include "udppeerlink.h"
+
+#include <QLoggingCategory>
+#include <QNetworkDatagram>
+#include <QUdpSocket>
+
+#include <algorithm>
+
+namespace Confab {
+
+Q_LOGGING_CATEGORY(lcUdpPeer, "confab.peer.udp")
+
+namespace {
+// The token lines, the same as over TCP (docs/PROTOCOL.md, "Poke and bridge").
+const QByteArray HelloPrefix = QByteArrayLiteral("CONFAB-P2P 1 ");
+const QByteArray Welcome = QByteArrayLiteral("CONFAB-P2P OK\n");
+const QByteArray Denied = QByteArrayLiteral("CONFAB-P2P DENIED\n");
+
+// Compares two tokens without leaking where they differ.
+bool sameToken(const QByteArray &a, const QByteArray &b)
+{
+    if (a.size() != b.size())
+        return false;
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a.at(i) ^ b.at(i));
+    return diff == 0;
+}
+
+bool sameEndpoint(const QHostAddress &a, quint16 aPort, const QHostAddress &b, quint16 bPort)
+{
+    return aPort == bPort && a.isEqual(b, QHostAddress::TolerantConversion);
+}
+} // namespace
+
+UdpPeerLink::UdpPeerLink(QObject *parent)
+    : QObject(parent)
+    , m_socket(new QUdpSocket(this))
+{
+    m_clock.start();
+    m_handshakeTimer.setSingleShot(true);
+    connect(&m_handshakeTimer, &QTimer::timeout, this, [this] { failHandshake(tr("no answer")); });
+    connect(m_socket, &QUdpSocket::readyRead, this, &UdpPeerLink::onReadyRead);
+}
+
+UdpPeerLink::~UdpPeerLink()
+{
+    // Hanging up without a word: the drivers go before the socket they write to.
+    dropAllPending();
+    delete m_driver;
+    m_driver = nullptr;
+}
+
+void UdpPeerLink::setPeerTimeouts(int keepaliveIntervalMs, int deadPeerTimeoutMs)
+{
+    m_keepaliveIntervalMs = keepaliveIntervalMs;
+    m_deadPeerTimeoutMs = deadPeerTimeoutMs;
+    if (m_driver)
+        m_driver->setPeerTimeouts(keepaliveIntervalMs, deadPeerTimeoutMs);
+}
+
+QString UdpPeerLink::peerName() const
+{
+    if (m_peerAddress.isNull())
+        return {};
+    QHostAddress address = m_peerAddress;
+    bool isV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isV4); // show ::ffff:a.b.c.d as a.b.c.d
+    if (isV4)
+        address = QHostAddress(v4);
+    return QStringLiteral("%1:%2").arg(address.toString()).arg(m_peerPort);
+}
+
+quint16 UdpPeerLink::localPort() const
+{
+    return m_socket->localPort();
+}
+
+UdpChannelDriver *UdpPeerLink::makeDriver(ReliableChannel::Role role, quint32 connectionId,
+                                          const QHostAddress &address, quint16 port)
+{
+    QUdpSocket *socket = m_socket;
+    auto *driver = new UdpChannelDriver(
+        role, connectionId,
+        [socket, address, port](const QByteArray &datagram) { socket->writeDatagram(datagram, address, port); }, this);
+    driver->setPeerTimeouts(m_keepaliveIntervalMs, m_deadPeerTimeoutMs);
+    return driver;
+}
+
+// --- Listening side ----------------------------------------------------------------------------
+
+bool UdpPeerLink::bind(const QHostAddress &address, quint16 port)
+{
+    if (m_state != State::Idle)
+        return false;
+    if (!m_socket->bind(address, port)) {
+        m_errorString = m_socket->errorString();
+        return false;
+    }
+    m_cookieSecret = UdpWire::generateCookieSecret();
+    m_state = State::Listening;
+    return true;
+}
+
+void UdpPeerLink::expectPeer(const QByteArray &token, int timeoutMs)
+{
+    m_token = token;
+    m_pendingTimeoutMs = timeoutMs;
+}
+
+void UdpPeerLink::onReadyRead()
+{
+    QList<QPointer<UdpChannelDriver>> touched;
+    auto touch = [&touched](UdpChannelDriver *driver) {
+        if (!touched.contains(driver))
+            touched.append(driver);
+    };
+    for (int read = 0; read < MaxDatagramsPerRead && m_socket->hasPendingDatagrams(); ++read) {
+        // One byte more than any Confab datagram, so an oversized one is seen (and dropped) as such.
+        const QNetworkDatagram datagram = m_socket->receiveDatagram(UdpWire::MaxDatagramSize + 1);
+        if (!datagram.isValid())
+            break;
+        const QByteArray bytes = datagram.data();
+        if (bytes.size() > UdpWire::MaxDatagramSize)
+            continue;
+        const QHostAddress address = datagram.senderAddress();
+        const quint16 port = quint16(datagram.senderPort());
+        if (m_driver) {
+            // Once there is a peer, nobody else is heard.
+            if (sameEndpoint(address, port, m_peerAddress, m_peerPort) && m_driver->handleDatagram(bytes))
+                touch(m_driver);
+            continue;
+        }
+        if (m_state != State::Listening || m_token.isEmpty())
+            continue; // not introduced yet: the connector retransmits its Hello
+        const auto slot = std::find_if(m_pending.begin(), m_pending.end(), [&](const Pending &p) {
+            return sameEndpoint(address, port, p.address, p.port);
+        });
+        if (slot != m_pending.end()) {
+            if (slot->driver && slot->driver->handleDatagram(bytes))
+                touch(slot->driver);
+            continue;
+        }
+        screen(bytes, address, port, &touched);
+    }
+    // Once per batch: acknowledgements go out, payloads and events are handed over.
+    const QPointer<UdpPeerLink> alive(this);
+    for (const QPointer<UdpChannelDriver> &driver : std::as_const(touched)) {
+        if (!alive)
+            return;
+        if (driver)
+            driver->drain();
+    }
+}
+
+void UdpPeerLink::screen(const QByteArray &datagram, const QHostAddress &address, quint16 port,
+                         QList<QPointer<UdpChannelDriver>> *touched)
+{
+    // A peer is not a server: a Probe gets nothing.
+    if (datagram.size() >= 2 && quint8(datagram.at(1)) == quint8(UdpWire::Kind::Probe))
+        return;
+    const UdpWire::GateVerdict verdict =
+        UdpWire::screenUnverified(datagram, address, port, m_cookieSecret, m_clock.elapsed(), 0);
+    switch (verdict.action) {
+    case UdpWire::GateVerdict::Action::Drop:
+        return;
+    case UdpWire::GateVerdict::Action::Reply:
+        // A Cookie (42 bytes) for a Hello (1,200): never more than the source sent.
+        Q_ASSERT(verdict.reply.size() <= datagram.size());
+        m_socket->writeDatagram(verdict.reply, address, port);
+        return;
+    case UdpWire::GateVerdict::Action::Admit:
+        break;
+    }
+    if (int(m_pending.size()) >= MaxPendingPeers) {
+        qCInfo(lcUdpPeer).noquote() << "no room for another direct peer from" << address.toString() << port;
+        return;
+    }
+    UdpChannelDriver *driver = makeDriver(ReliableChannel::Role::Server, verdict.connectionId, address, port);
+    connect(driver, &UdpChannelDriver::payloadReceived, this,
+            [this, driver](const QByteArray &payload) { onPendingPayload(driver, payload); });
+    connect(driver, &UdpChannelDriver::eventOccurred, this,
+            [this, driver](ReliableChannel::Event event) { onPendingEvent(driver, event); });
+    // The slot is only lent: a source that does not prove the token in time loses it.
+    QTimer::singleShot(m_pendingTimeoutMs, driver, [this, driver] { dropPending(driver); });
+    m_pending.push_back(Pending{address, port, driver, false});
+    driver->handleDatagram(datagram); // answers Accept
+    touched->append(driver);
+}
+
+void UdpPeerLink::onPendingPayload(UdpChannelDriver *driver, const QByteArray &payload)
+{
+    const auto slot = std::find_if(m_pending.begin(), m_pending.end(),
+                                   [driver](const Pending &p) { return p.driver == driver; });
+    if (slot == m_pending.end() || slot->refused || m_driver)
+        return;
+    QByteArray line = payload;
+    if (line.endsWith('\n'))
+        line.chop(1);
+    if (line.endsWith('\r'))
+        line.chop(1);
+    const bool valid = !m_token.isEmpty() && line.startsWith(HelloPrefix)
+                       && sameToken(line.sliced(HelloPrefix.size()), m_token);
+    if (!valid) {
+        qCInfo(lcUdpPeer).noquote() << "refused a direct UDP peer without the right token from"
+                                    << slot->address.toString() << slot->port;
+        slot->refused = true;
+        driver->send(Denied);
+        driver->close(); // the slot goes when the channel has finished (or its time is up)
+        return;
+    }
+    // The peer: it takes over the socket, everyone else is dropped.
+    const Pending peer = *slot;
+    m_pending.erase(slot);
+    dropAllPending();
+    m_driver = driver;
+    m_peerAddress = peer.address;
+    m_peerPort = peer.port;
+    driver->disconnect(this);
+    connect(driver, &UdpChannelDriver::payloadReceived, this, &UdpPeerLink::onPeerPayload);
+    connect(driver, &UdpChannelDriver::eventOccurred, this, &UdpPeerLink::onPeerEvent);
+    driver->send(Welcome);
+    m_state = State::Connected;
+    qCInfo(lcUdpPeer).noquote() << "direct UDP peer" << peerName() << "proved the token";
+    emit established();
+}
+
+void UdpPeerLink::onPendingEvent(UdpChannelDriver *driver, ReliableChannel::Event event)
+{
+    if (event != ReliableChannel::Event::Connected)
+        dropPending(driver); // closed, lost or broke the protocol before proving anything
+}
+
+void UdpPeerLink::dropPending(UdpChannelDriver *driver)
+{
+    const auto slot = std::find_if(m_pending.begin(), m_pending.end(),
+                                   [driver](const Pending &p) { return p.driver == driver; });
+    if (slot == m_pending.end())
+        return;
+    m_pending.erase(slot);
+    driver->disconnect(this);
+    driver->deleteLater();
+}
+
+void UdpPeerLink::dropAllPending()
+{
+    for (const Pending &p : std::exchange(m_pending, {})) {
+        if (p.driver) {
+            p.driver->disconnect(this);
+            p.driver->deleteLater();
+        }
+    }
+}
+
+// --- Connecting side ---------------------------------------------------------------------------
+
+void UdpPeerLink::connectToPeer(const QHostAddress &address, quint16 port, const QByteArray &token, int timeoutMs)
+{
+    if (m_state != State::Idle)
+        return;
+    m_state = State::Connecting;
+    m_peerAddress = address;
+    m_peerPort = port;
+    m_token = token;
+    m_handshakeTimer.start(timeoutMs);
+    const QHostAddress local = address.protocol() == QAbstractSocket::IPv4Protocol
+                                   ? QHostAddress(QHostAddress::AnyIPv4)
+                                   : QHostAddress(QHostAddress::Any);
+    if (address.isNull() || port == 0 || !m_socket->bind(local, 0)) {
+        const QString why = address.isNull() || port == 0 ? tr("no address to reach") : m_socket->errorString();
+        // Reported from the event loop, like every other outcome of a connection attempt.
+        QMetaObject::invokeMethod(this, [this, why] { failHandshake(why); }, Qt::QueuedConnection);
+        return;
+    }
+    m_driver = makeDriver(ReliableChannel::Role::Client, ReliableChannel::randomConnectionId(), address, port);
+    connect(m_driver, &UdpChannelDriver::payloadReceived, this, &UdpPeerLink::onPeerPayload);
+    connect(m_driver, &UdpChannelDriver::eventOccurred, this, &UdpPeerLink::onPeerEvent);
+    qCDebug(lcUdpPeer).noquote() << "connecting to the direct peer" << peerName() << "over UDP";
+    m_driver->connectToPeer();
+}
+
+void UdpPeerLink::failHandshake(const QString &reason)
+{
+    if (m_state != State::Connecting)
+        return;
+    m_state = State::Finished;
+    m_handshakeTimer.stop();
+    qCInfo(lcUdpPeer).noquote() << "direct UDP connection to" << peerName() << "failed:" << reason;
+    if (!m_disposed)
+        emit handshakeFailed(reason);
+}
+
+// --- The peer's channel ------------------------------------------------------------------------
+
+void UdpPeerLink::onPeerPayload(const QByteArray &payload)
+{
+    switch (m_state) {
+    case State::Connecting:
+        // The first payload answers our token.
+        if (payload != Welcome) {
+            failHandshake(tr("the peer refused the token"));
+            return;
+        }
+        m_handshakeTimer.stop();
+        m_state = State::Connected;
+        emit established();
+        return;
+    case State::Connected:
+    case State::Closing:
+        deliver(payload);
+        return;
+    default:
+        return;
+    }
+}
+
+void UdpPeerLink::onPeerEvent(ReliableChannel::Event event)
+{
+    if (m_state == State::Connecting) {
+        switch (event) {
+        case ReliableChannel::Event::Connected:
+            m_driver->send(HelloPrefix + m_token + '\n');
+            return;
+        case ReliableChannel::Event::PeerClosed:
+        case ReliableChannel::Event::Closed:
+            failHandshake(tr("the peer closed the connection"));
+            return;
+        case ReliableChannel::Event::Dead:
+            failHandshake(tr("no answer"));
+            return;
+        case ReliableChannel::Event::ProtocolError:
+            failHandshake(m_driver->channel().errorString());
+            return;
+        }
+        return;
+    }
+    if (m_state == State::Closing) {
+        // Our Close confirmed, or the peer gone while we waited for it: either way we are done.
+        if (event == ReliableChannel::Event::Closed || event == ReliableChannel::Event::Dead
+            || event == ReliableChannel::Event::ProtocolError) {
+            m_state = State::Finished;
+            if (!m_disposed)
+                emit closed();
+        }
+        return;
+    }
+    if (m_state != State::Connected)
+        return;
+    switch (event) {
+    case ReliableChannel::Event::Connected:
+        return;
+    case ReliableChannel::Event::PeerClosed:
+    case ReliableChannel::Event::Closed:
+        finishWith(HeldEnd::PeerClosed, {});
+        return;
+    case ReliableChannel::Event::Dead:
+        finishWith(HeldEnd::PeerLost, tr("the peer stopped answering for %1 seconds; the direct chat is lost")
+                                          .arg(m_deadPeerTimeoutMs / 1000.0, 0, 'g', 3));
+        return;
+    case ReliableChannel::Event::ProtocolError:
+        finishWith(HeldEnd::PeerLost,
+                   tr("the peer broke the direct-chat protocol (%1)").arg(m_driver->channel().errorString()));
+        return;
+    }
+}
+
+void UdpPeerLink::finishWith(HeldEnd end, const QString &reason)
+{
+    m_state = State::Finished;
+    if (m_disposed)
+        return;
+    if (!m_delivering) {
+        // The owner has not started taking payloads yet: the end waits behind them.
+        m_heldEnd = end;
+        m_heldReason = reason;
+        return;
+    }
+    if (end == HeldEnd::PeerClosed)
+        emit peerClosed();
+    else
+        emit peerLost(reason);
+}
+
+void UdpPeerLink::deliver(const QByteArray &payload)
+{
+    if (m_disposed)
+        return;
+    if (!m_delivering) {
+        m_held.push_back(payload);
+        return;
+    }
+    emit payloadReceived(payload);
+}
+
+void UdpPeerLink::startDelivery()
+{
+    if (m_delivering)
+        return;
+    m_delivering = true;
+    const QPointer<UdpPeerLink> alive(this);
+    while (!m_held.empty() && !m_disposed) {
+        const QByteArray payload = std::move(m_held.front());
+        m_held.pop_front();
+        emit payloadReceived(payload);
+        if (!alive)
+            return;
+    }
+    const HeldEnd end = std::exchange(m_heldEnd, HeldEnd::None);
+    if (m_disposed || end == HeldEnd::None)
+        return;
+    if (end == HeldEnd::PeerClosed)
+        emit peerClosed();
+    else
+        emit peerLost(m_heldReason);
+}
+
+bool UdpPeerLink::send(const QByteArray &payload)
+{
+    if (m_state != State::Connected || !m_driver)
+        return false;
+    switch (m_driver->send(payload)) {
+    case UdpChannelDriver::SendResult::Accepted:
+        return true;
+    case UdpChannelDriver::SendResult::Refused:
+        return false;
+    case UdpChannelDriver::SendResult::Overflow:
+        QMetaObject::invokeMethod(this, [this] {
+            if (m_state != State::Connected)
+                return;
+            m_driver->abandon();
+            finishWith(HeldEnd::PeerLost, tr("the peer stopped taking messages; the direct chat is lost"));
+        }, Qt::QueuedConnection);
+        return false;
+    }
+    return false;
+}
+
+void UdpPeerLink::close()
+{
+    switch (m_state) {
+    case State::Connected:
+        m_state = State::Closing;
+        m_driver->close(); // everything accepted goes first, then Close
+        return;
+    case State::Idle:
+    case State::Listening:
+    case State::Connecting:
+        m_handshakeTimer.stop();
+        dropAllPending();
+        m_state = State::Finished;
+        return;
+    case State::Closing:
+    case State::Finished:
+        return;
+    }
+}
+
+void UdpPeerLink::dispose()
+{
+    if (m_disposed)
+        return;
+    m_disposed = true;
+    m_held.clear();
+    m_heldEnd = HeldEnd::None;
+    close();
+    if (m_driver && m_driver->state() == ReliableChannel::State::Connected)
+        m_driver->close(); // e.g. a handshake given up while the channel was up: say goodbye
+    if (!m_driver || m_driver->isDiscardable()) {
+        deleteLater();
+        return;
+    }
+    // Lingers while the channel may still have to answer its peer (ReliableChannel::LingerMs).
+    connect(m_driver, &UdpChannelDriver::discardable, this, &QObject::deleteLater);
+}
+
+} // namespace Confab
