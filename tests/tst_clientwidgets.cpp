@@ -38,6 +38,7 @@ private slots:
     void inputHistoryWalksWithUpAndDown();
     void inputKeepsADraftPerConversation();
     void viewFollowsNewRowsOnlyAtTheBottom();
+    void estimatedRowHeightsBecomeExactWhenShown();
     void delegateDrawsMarkupAsPlainText();
     void delegateWordsTheDeliveryState();
     void unreadTabsShowCountAndBold();
@@ -189,6 +190,43 @@ void tst_ClientWidgets::viewFollowsNewRowsOnlyAtTheBottom()
     QTRY_VERIFY(view.isAtBottom());
     model.appendReceived(QStringLiteral("carol"), QStringLiteral("last"), QDateTime::currentDateTime());
     QTRY_VERIFY(view.isAtBottom());
+}
+
+void tst_ClientWidgets::estimatedRowHeightsBecomeExactWhenShown()
+{
+    // Row heights start as estimates from the average character width. "W" is much wider than
+    // average and "i" much narrower, so both estimates are wrong; once painted, each row must be
+    // as tall as its wrapped text and the rows must not overlap.
+    const QString wide = QString(60, u'W');
+    const QString narrow = QString(120, u'i');
+    ConversationModel model;
+    const QDateTime time = QDateTime::currentDateTime();
+    model.appendReceived(QStringLiteral("bob"), wide, time);
+    model.appendReceived(QStringLiteral("bob"), narrow, time);
+    model.appendReceived(QStringLiteral("bob"), QStringLiteral("short"), time);
+    ConversationView view;
+    view.resize(320, 600);
+    view.setConversation(&model, ConversationKind::Lobby);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+
+    const QFont font = view.font();
+    QFont bold = font;
+    bold.setBold(true);
+    const int textWidth = view.viewport()->width() - 16; // the delegate's side margins
+    const int header = QFontMetrics(bold).height();
+    auto wrappedHeight = [&](const QString &text) {
+        return QFontMetrics(font).boundingRect(QRect(0, 0, textWidth, 100000), Qt::TextWrapAnywhere, text).height();
+    };
+    const int oneLine = QFontMetrics(font).height();
+    QVERIFY2(wrappedHeight(wide) >= 3 * oneLine, "the wide row should wrap onto several lines");
+
+    QTRY_VERIFY(view.visualRect(model.index(0)).height() >= header + wrappedHeight(wide));
+    QTRY_VERIFY(view.visualRect(model.index(1)).height() <= header + wrappedHeight(narrow) + 8 + oneLine);
+    QVERIFY(view.visualRect(model.index(1)).height() >= header + wrappedHeight(narrow));
+    // The view lays the rows out again after the delegate reports the corrected heights.
+    for (int row = 0; row + 1 < model.rowCount(); ++row)
+        QTRY_COMPARE(view.visualRect(model.index(row + 1)).top(), view.visualRect(model.index(row)).bottom() + 1);
 }
 
 void tst_ClientWidgets::delegateDrawsMarkupAsPlainText()

@@ -114,36 +114,60 @@ int MessageDelegate::textHeight(const QString &text, const QFont &font, int widt
     return qCeil(layout.boundingRect().height());
 }
 
-int MessageDelegate::rowHeight(const QModelIndex &index, const QFont &font) const
+const MessageDelegate::FontSizes &MessageDelegate::fontSizes(const QFont &font) const
+{
+    if (m_fontSizes.line > 0 && m_fontSizes.font == font)
+        return m_fontSizes;
+    QFont italic = font;
+    italic.setItalic(true);
+    QFont bold = font;
+    bold.setBold(true);
+    const QFontMetricsF metrics(font);
+    const QFontMetricsF italicMetrics(italic);
+    m_fontSizes.font = font;
+    m_fontSizes.line = qCeil(metrics.height());
+    m_fontSizes.noticeLine = qCeil(italicMetrics.height());
+    m_fontSizes.header = qCeil(QFontMetricsF(bold).height()) + HeaderGap;
+    m_fontSizes.noticeColumn = noticeTimeColumn(font);
+    m_fontSizes.averageChar = qMax<qreal>(1, metrics.averageCharWidth());
+    m_fontSizes.noticeAverageChar = qMax<qreal>(1, italicMetrics.averageCharWidth());
+    return m_fontSizes;
+}
+
+int MessageDelegate::rowHeight(const QModelIndex &index, const QFont &font, Precision precision) const
 {
     const int row = index.row();
     if (m_metrics.size() <= row)
         m_metrics.resize(row + 1);
     Metrics &m = m_metrics[row];
-
-    const bool notice = isNotice(index);
-    QFont textFont = font;
-    textFont.setItalic(notice);
-    const int available = notice ? textWidth() - noticeTimeColumn(font) : textWidth();
-    if (m.layoutWidth == available)
+    if (m.viewWidth == m_width && (m.exact || precision == Precision::Estimate))
         return m.height;
 
+    const FontSizes &sizes = fontSizes(font);
+    const bool notice = isNotice(index);
+    const int available = qMax(16, notice ? textWidth() - sizes.noticeColumn : textWidth());
+    const int oneLine = notice ? sizes.noticeLine : sizes.line;
     const QString text = index.data(ConversationModel::TextRole).toString();
-    if (m.naturalWidth < 0) {
-        m.hasBreaks = text.contains(u'\n') || text.contains(u'\r');
-        m.naturalWidth = m.hasBreaks ? 0 : QFontMetricsF(textFont).horizontalAdvance(text);
+
+    int body = oneLine;
+    if (precision == Precision::Exact) {
+        QFont textFont = font;
+        textFont.setItalic(notice);
+        const bool hasBreaks = text.contains(u'\n') || text.contains(u'\r');
+        if (hasBreaks || QFontMetricsF(textFont).horizontalAdvance(text) > available)
+            body = qMax(oneLine, textHeight(text, textFont, available));
+    } else {
+        // Each paragraph takes its length in average characters, wrapped; paint() corrects it.
+        const qreal perLine = qMax<qreal>(1, available / (notice ? sizes.noticeAverageChar : sizes.averageChar));
+        int lines = 0;
+        for (const QStringView paragraph : QStringView(text).split(u'\n'))
+            lines += qMax(1, qCeil(paragraph.size() / perLine));
+        body = lines * oneLine;
     }
-    const int oneLine = qCeil(QFontMetricsF(textFont).height());
-    const int body = (!m.hasBreaks && m.naturalWidth <= available) ? oneLine
-                                                                   : qMax(oneLine, textHeight(text, textFont, available));
-    int height = 2 * VMargin + body;
-    if (!notice) {
-        QFont bold = font;
-        bold.setBold(true);
-        height += qCeil(QFontMetricsF(bold).height()) + HeaderGap;
-    }
-    m.layoutWidth = available;
+    const int height = 2 * VMargin + body + (notice ? 0 : sizes.header);
+    m.viewWidth = m_width;
     m.height = height;
+    m.exact = precision == Precision::Exact;
     return height;
 }
 
@@ -151,7 +175,7 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
 {
     if (!index.isValid())
         return {};
-    return QSize(m_width, rowHeight(index, option.font));
+    return QSize(m_width, rowHeight(index, option.font, Precision::Estimate));
 }
 
 QString MessageDelegate::timeText(const QDateTime &time)
@@ -203,6 +227,14 @@ QString MessageDelegate::deliveryText(const QModelIndex &index) const
 
 void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
+    // The row is on screen: make its height exact, and have the view move the rows below if the
+    // estimate it was laid out with was wrong. Once exact the cached height no longer changes, so
+    // this settles after one more layout.
+    const int row = index.row();
+    const bool wasExact = row < m_metrics.size() && m_metrics.at(row).viewWidth == m_width && m_metrics.at(row).exact;
+    if (!wasExact && rowHeight(index, option.font, Precision::Exact) != option.rect.height())
+        emit const_cast<MessageDelegate *>(this)->sizeHintChanged(index);
+
     QStyleOptionViewItem opt = option;
     initStyleOption(&opt, index);
     opt.text.clear();

@@ -4,14 +4,17 @@
 //
 // All text is drawn as plain text with QTextLayout: markup a peer sends is shown as typed.
 //
-// Row heights are cached so a view of 100,000 rows lays out fast: each row's one-line width is
-// measured once (it does not depend on the view's width), so after a resize only rows wider than
-// the view are laid out again. The view calls setContentWidth() on resize and the invalidate
+// A view of 100,000 rows must open at once, so sizeHint() only estimates a row's height from
+// its length and the font's average character width; paint() lays the row out exactly and, when
+// the estimate was wrong, caches the exact height and emits sizeHintChanged() so the view moves
+// the rows below. Only rows that have been on screen are ever laid out. Heights are cached per
+// row for the current width; the view calls setContentWidth() on resize and the invalidate
 // functions when rows change.
 #pragma once
 
 #include "conversationid.h"
 
+#include <QFont>
 #include <QStyledItemDelegate>
 #include <QVector>
 
@@ -51,13 +54,27 @@ public:
 
 private:
     struct Metrics {
-        qreal naturalWidth = -1; // the text on one line; -1: not measured
-        bool hasBreaks = false;  // contains line breaks, always laid out
-        int layoutWidth = -1;    // the width `height` was computed for
+        int viewWidth = -1; // the content width `height` holds for; -1: nothing cached
         int height = 0;
+        bool exact = false; // laid out (true) or estimated (false)
     };
 
-    int rowHeight(const QModelIndex &index, const QFont &font) const;
+    // What rows need to know of the view's font, measured once per font (making a QFontMetrics
+    // looks the font up, too slow to do for each of 100,000 rows).
+    struct FontSizes {
+        QFont font;
+        int line = 0;            // one line of text
+        int noticeLine = 0;      // one line of a notice's italic text
+        int header = 0;          // the bold sender line with the gap below it
+        int noticeColumn = 0;    // the time column of a notice
+        qreal averageChar = 1;
+        qreal noticeAverageChar = 1;
+    };
+    const FontSizes &fontSizes(const QFont &font) const;
+
+    enum class Precision { Estimate, Exact };
+    // The row's height, from the cache when it holds one at least as precise as asked for.
+    int rowHeight(const QModelIndex &index, const QFont &font, Precision precision) const;
     int textHeight(const QString &text, const QFont &font, int width) const;
     int textWidth() const;
     bool isNotice(const QModelIndex &index) const;
@@ -66,6 +83,7 @@ private:
     ConversationKind m_kind = ConversationKind::Lobby;
     int m_width = 400;
     mutable QVector<Metrics> m_metrics; // by row
+    mutable FontSizes m_fontSizes;
 };
 
 } // namespace Confab
