@@ -137,6 +137,9 @@ void tst_ClientPeers::pokeAcceptedOpensDirectTabsOnBoth()
     QVERIFY(alice->tabs()->indexOf(toBob) >= 0);
     QCOMPARE(bob->tabs()->currentConversation(), toAlice);
     QVERIFY(alice->tabs()->page(toBob)->headerLabel()->text().contains(QStringLiteral("peer to peer")));
+    // Both clients offered a certificate, so the chat is TLS and each tab says so.
+    QVERIFY(hasRowWithText(alice->registry()->model(toBob), QStringLiteral("It is encrypted (TLS)")));
+    QVERIFY(hasRowWithText(bob->registry()->model(toAlice), QStringLiteral("It is encrypted (TLS)")));
 
     // Text typed in alice's direct tab reaches bob's, not through the server.
     const quint64 relayedBefore = m_fixture.server->server->stats().messagesRelayed;

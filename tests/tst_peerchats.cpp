@@ -1,10 +1,15 @@
 // Poke and bridge: the server introduces two users, who then chat directly. Real sockets on
 // loopback, a real server core, real client sessions. Users logged in over UDP chat over the
-// reliable UDP channel; the rest over TCP.
+// reliable UDP channel; the rest over TCP, encrypted with TLS against the certificate
+// fingerprints the server passed on.
 #include "peerchats.h"
+#include "peeridentity.h"
 #include "testsupport.h"
 #include "udppeerlink.h"
 
+#include <QSslConfiguration>
+#include <QSslServer>
+#include <QSslSocket>
 #include <QTcpServer>
 
 using namespace Confab;
@@ -86,6 +91,8 @@ private slots:
     void udpChatSurvivesALostPeer();
     void udpWrongTokenIsIgnored();
     void rendezvousFieldsAreChecked();
+    void encryptedChatTurnsAwayPlainAndForeignCallers();
+    void connectorRefusesAListenerWithTheWrongCertificate();
 };
 
 void tst_PeerChats::acceptedPokeChatsDirectlyAndTheServerRelaysNothing()
@@ -109,6 +116,15 @@ void tst_PeerChats::acceptedPokeChatsDirectlyAndTheServerRelaysNothing()
     QCOMPARE(bob.started.at(0).at(1).toString(), QStringLiteral("alice"));
     QCOMPARE(runsOverUdp(alice.chat()), overUdp);
     QCOMPARE(runsOverUdp(bob.chat()), overUdp);
+    QCOMPARE(alice.chat()->isEncrypted(), !overUdp);
+    QCOMPARE(bob.chat()->isEncrypted(), !overUdp);
+    // Over TCP both clients offered a certificate, so the chat is TLS, checked both ways.
+    QCOMPARE(alice.chat()->isEncrypted(), !overUdp);
+    QCOMPARE(bob.chat()->isEncrypted(), !overUdp);
+    if (!overUdp) {
+        QCOMPARE(alice.chat()->peerFingerprint(), bob.peers.fingerprint());
+        QCOMPARE(bob.chat()->peerFingerprint(), alice.peers.fingerprint());
+    }
     QVERIFY(alice.chat()->peerName().startsWith(QStringLiteral("127.0.0.1:")));
     QVERIFY(bob.chat()->peerName().startsWith(QStringLiteral("127.0.0.1:")));
 
@@ -292,6 +308,8 @@ void tst_PeerChats::bridgePairsWaitingUsers()
     QCOMPARE(alice.started.at(0).at(1).toString(), QStringLiteral("bob"));
     QCOMPARE(runsOverUdp(alice.chat()), overUdp);
     QCOMPARE(runsOverUdp(bob.chat()), overUdp);
+    QCOMPARE(alice.chat()->isEncrypted(), !overUdp);
+    QCOMPARE(bob.chat()->isEncrypted(), !overUdp);
     QSignalSpy got(alice.chat(), &DirectChat::lineReceived);
     bob.chat()->send(QStringLiteral("paired by the server"));
     QVERIFY(got.wait(5000));
@@ -488,6 +506,135 @@ void tst_PeerChats::rendezvousFieldsAreChecked()
     QVERIFY(toAlice);
     QCOMPARE(toAlice->text(Key::Transport), QStringLiteral("tcp"));
     QCOMPARE(toAlice->text(Key::Role), QStringLiteral("listen"));
+    // Without a fingerprint from both sides there is none in either result.
+    QVERIFY(!toBob->contains(Key::Fingerprint));
+    QVERIFY(!toAlice->contains(Key::Fingerprint));
+    // A fingerprint must be a SHA-256 digest in lowercase hex.
+    alice.send(Message::poke(5, QStringLiteral("bob"), 4000, 0, QStringLiteral("AB:CD")));
+    error = alice.expect(MessageType::Error);
+    QVERIFY(error);
+    QCOMPARE(ErrorCode(error->integer(Key::Code)), ErrorCode::BadField);
+    QCOMPARE(quint64(error->integer(Key::Re)), quint64(5));
+    alice.send(Message::bridge(6, 4000, 0, QString(64, u'G')));
+    error = alice.expect(MessageType::Error);
+    QVERIFY(error);
+    QCOMPARE(ErrorCode(error->integer(Key::Code)), ErrorCode::BadField);
+}
+
+// A TLS client socket showing `identity`, connected to 127.0.0.1:port.
+std::unique_ptr<QSslSocket> tlsCaller(quint16 port, const PeerIdentity &identity)
+{
+    auto socket = std::make_unique<QSslSocket>();
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setLocalCertificate(identity.certificate());
+    config.setPrivateKey(identity.key());
+    config.setPeerVerifyMode(QSslSocket::QueryPeer);
+    socket->setSslConfiguration(config);
+    socket->connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+    return socket;
+}
+
+void tst_PeerChats::encryptedChatTurnsAwayPlainAndForeignCallers()
+{
+    // Bob (a raw client holding his own certificate) accepts Alice's poke offering his fingerprint,
+    // so Alice's listener must take nothing but TLS from exactly that certificate.
+    TestServer ts;
+    QVERIFY(ts.start());
+    User alice(ts.port(), QStringLiteral("alice"));
+    RawPeer bob(ts.port());
+    QVERIFY(bob.login(QStringLiteral("bob"), pw));
+    const PeerIdentity bobIdentity = PeerIdentity::generate();
+    const PeerIdentity stranger = PeerIdentity::generate();
+    QVERIFY(!bobIdentity.isNull() && !stranger.isNull());
+    QVERIFY(bobIdentity.fingerprint() != stranger.fingerprint());
+    alice.peers.poke(QStringLiteral("bob"));
+    const auto request = bob.expect(MessageType::PokeRequest);
+    QVERIFY(request);
+    bob.send(Message::pokeAnswer(2, quint64(request->integer(Key::Poke)), true, false, bobIdentity.fingerprint()));
+    const auto intro = bob.expect(MessageType::PokeResult);
+    QVERIFY(intro && intro->boolean(Key::Accepted));
+    QCOMPARE(intro->text(Key::Fingerprint), alice.peers.fingerprint()); // Bob learns Alice's
+    const quint16 port = quint16(intro->integer(Key::Port));
+    const QByteArray hello = "CONFAB-P2P 1 " + intro->text(Key::Token).toLatin1() + "\n";
+
+    // The right token in clear text is refused: the chat was announced as encrypted.
+    QTcpSocket plain;
+    plain.connectToHost(QHostAddress::LocalHost, port);
+    QTRY_COMPARE(plain.state(), QAbstractSocket::ConnectedState);
+    plain.write(hello);
+    QTRY_VERIFY(plain.canReadLine());
+    QCOMPARE(plain.readLine(), QByteArray("CONFAB-P2P DENIED\n"));
+
+    // TLS with the right token but someone else's certificate is refused too.
+    auto foreign = tlsCaller(port, stranger);
+    QTRY_VERIFY(foreign->isEncrypted());
+    foreign->write(hello);
+    QTRY_VERIFY(foreign->canReadLine());
+    QCOMPARE(foreign->readLine(), QByteArray("CONFAB-P2P DENIED\n"));
+    QCOMPARE(alice.started.count(), 0);
+
+    // Bob with his own certificate gets in, after checking Alice's against the announced one.
+    QStringList lines;
+    connect(&alice.peers, &PeerChats::chatStarted, this, [&lines](DirectChat *chat) {
+        connect(chat, &DirectChat::lineReceived, chat, [&lines](const QString &line) { lines << line; });
+    });
+    auto real = tlsCaller(port, bobIdentity);
+    QTRY_VERIFY(real->isEncrypted());
+    QCOMPARE(PeerIdentity::fingerprintOf(real->peerCertificate()), alice.peers.fingerprint());
+    real->write(hello + "over tls\n");
+    QTRY_VERIFY(real->canReadLine());
+    QCOMPARE(real->readLine(), QByteArray("CONFAB-P2P OK\n"));
+    QTRY_COMPARE(alice.started.count(), 1);
+    QVERIFY(alice.chat()->isEncrypted());
+    QCOMPARE(alice.chat()->peerFingerprint(), bobIdentity.fingerprint());
+    QTRY_COMPARE(lines, QStringList{QStringLiteral("over tls")});
+    QVERIFY(alice.chat()->send(QStringLiteral("hello bob")));
+    QTRY_VERIFY(real->canReadLine());
+    QCOMPARE(real->readLine(), QByteArray("hello bob\n"));
+}
+
+void tst_PeerChats::connectorRefusesAListenerWithTheWrongCertificate()
+{
+    // Bob (raw) pokes Alice announcing one certificate but listens with another: Alice must not
+    // send the token, and tells her user the direct connection failed.
+    TestServer ts;
+    QVERIFY(ts.start());
+    RawPeer bob(ts.port());
+    QVERIFY(bob.login(QStringLiteral("bob"), pw));
+    User alice(ts.port(), QStringLiteral("alice"));
+    const PeerIdentity announced = PeerIdentity::generate();
+    const PeerIdentity shown = PeerIdentity::generate();
+    QVERIFY(!announced.isNull() && !shown.isNull());
+
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setLocalCertificate(shown.certificate());
+    config.setPrivateKey(shown.key());
+    config.setPeerVerifyMode(QSslSocket::QueryPeer);
+    QSslServer listener;
+    listener.setSslConfiguration(config);
+    QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+    QByteArray received;
+    QPointer<QSslSocket> accepted; // QSslServer deletes it once it is closed
+    bool reached = false;
+    connect(&listener, &QSslServer::startedEncryptionHandshake, this, [&](QSslSocket *socket) {
+        reached = true;
+        accepted = socket;
+        connect(socket, &QSslSocket::readyRead, this, [&] { received += accepted->readAll(); });
+    });
+
+    bob.send(Message::poke(2, QStringLiteral("alice"), listener.serverPort(), 0, announced.fingerprint()));
+    QTRY_COMPARE(alice.poked.count(), 1);
+    alice.peers.accept(alice.poked.at(0).at(0).value<quint64>());
+    const auto intro = bob.expect(MessageType::PokeResult);
+    QVERIFY(intro && intro->boolean(Key::Accepted));
+    QTRY_COMPARE(alice.failed.count(), 1);
+    QVERIFY2(alice.failed.at(0).at(1).toString().contains(QStringLiteral("certificate")),
+             qPrintable(alice.failed.at(0).at(1).toString()));
+    QVERIFY(reached); // Alice did reach the listener and start TLS
+    QTRY_VERIFY(!accepted || accepted->state() == QAbstractSocket::UnconnectedState); // and hung up
+    QVERIFY2(!received.contains(intro->text(Key::Token).toLatin1()), "the token went to the wrong certificate");
+    QVERIFY(!received.contains("CONFAB-P2P"));
+    QCOMPARE(alice.started.count(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_PeerChats)

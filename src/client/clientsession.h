@@ -86,6 +86,7 @@ struct PeerIntroduction {
     QString token;          // one-time proof both sides hold
     bool weListen = false;  // we asked, so we listen; otherwise we connect to address:port
     bool overUdp = false;   // the chat runs over reliable UDP (`port` is then a UDP port), else TCP
+    QString peerFingerprint; // the peer's certificate (SHA-256, hex) when both can encrypt: TLS is then required
 };
 
 class ClientSession : public QObject
@@ -202,10 +203,11 @@ public:
     // where this client will wait for the peer to connect over TCP; `udpListenPort` (0: none) where
     // it waits over reliable UDP, which the server picks when both users are logged in over UDP.
     enum class PeerTransports { Tcp, TcpAndUdp }; // what this client can run a direct chat over
-    quint64 poke(const QString &user, quint16 listenPort, quint16 udpListenPort = 0);
-    quint64 acceptPoke(quint64 pokeId, PeerTransports transports = PeerTransports::Tcp);
+    // `fingerprint`: our peer certificate's, offered for an encrypted chat (empty: none).
+    quint64 poke(const QString &user, quint16 listenPort, quint16 udpListenPort = 0, const QString &fingerprint = {});
+    quint64 acceptPoke(quint64 pokeId, PeerTransports transports = PeerTransports::Tcp, const QString &fingerprint = {});
     quint64 declinePoke(quint64 pokeId);
-    quint64 requestBridge(quint16 listenPort, quint16 udpListenPort = 0);
+    quint64 requestBridge(quint16 listenPort, quint16 udpListenPort = 0, const QString &fingerprint = {});
     quint64 cancelBridge();
 
     // A readable (translated) sentence for a server error code.

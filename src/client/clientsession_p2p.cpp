@@ -4,16 +4,16 @@
 
 namespace Confab {
 
-quint64 ClientSession::poke(const QString &user, quint16 listenPort, quint16 udpListenPort)
+quint64 ClientSession::poke(const QString &user, quint16 listenPort, quint16 udpListenPort, const QString &fingerprint)
 {
     if (user.trimmed().isEmpty())
         return refuse(ErrorCode::NoSuchUser, tr("no user given"));
-    return sendRequest(Message::poke(0, user.trimmed(), listenPort, udpListenPort), MessageType::Poke);
+    return sendRequest(Message::poke(0, user.trimmed(), listenPort, udpListenPort, fingerprint), MessageType::Poke);
 }
 
-quint64 ClientSession::acceptPoke(quint64 pokeId, PeerTransports transports)
+quint64 ClientSession::acceptPoke(quint64 pokeId, PeerTransports transports, const QString &fingerprint)
 {
-    return sendRequest(Message::pokeAnswer(0, pokeId, true, transports == PeerTransports::TcpAndUdp),
+    return sendRequest(Message::pokeAnswer(0, pokeId, true, transports == PeerTransports::TcpAndUdp, fingerprint),
                        MessageType::PokeAnswer);
 }
 
@@ -22,9 +22,9 @@ quint64 ClientSession::declinePoke(quint64 pokeId)
     return sendRequest(Message::pokeAnswer(0, pokeId, false), MessageType::PokeAnswer);
 }
 
-quint64 ClientSession::requestBridge(quint16 listenPort, quint16 udpListenPort)
+quint64 ClientSession::requestBridge(quint16 listenPort, quint16 udpListenPort, const QString &fingerprint)
 {
-    return sendRequest(Message::bridge(0, listenPort, udpListenPort), MessageType::Bridge);
+    return sendRequest(Message::bridge(0, listenPort, udpListenPort, fingerprint), MessageType::Bridge);
 }
 
 quint64 ClientSession::cancelBridge()
@@ -55,6 +55,8 @@ bool ClientSession::dispatchRendezvousMessage(const Message &message)
         intro.token = message.text(Key::Token);
         intro.weListen = message.text(Key::Role) == QLatin1String("listen");
         intro.overUdp = message.text(Key::Transport) == QLatin1String("udp");
+        if (const QString fingerprint = message.text(Key::Fingerprint); isFingerprint(fingerprint))
+            intro.peerFingerprint = fingerprint;
         emit peerIntroduced(intro);
         return true;
     }

@@ -2,6 +2,7 @@
 #include "udppeerlink.h"
 
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -47,6 +48,12 @@ QString DirectChat::peerName() const
     if (isV4)
         address = QHostAddress(v4);
     return QStringLiteral("%1:%2").arg(address.toString()).arg(m_socket->peerPort());
+}
+
+bool DirectChat::isEncrypted() const
+{
+    const auto *tls = qobject_cast<const QSslSocket *>(m_socket);
+    return tls && tls->isEncrypted() && !m_peerFingerprint.isEmpty();
 }
 
 void DirectChat::start(const QString &peerHost, quint16 peerPort, quint16 listenPort)

@@ -9,6 +9,10 @@
 // A chat set up by a poke or bridge between two users logged in over UDP runs over the reliable
 // UDP channel instead (adopt(UdpPeerLink *)): the same lines, one or more per channel payload,
 // with the same signals; a peer that stops answering is reported as having left.
+//
+// A chat that a poke or bridge set up over TCP between two clients that both offered a
+// certificate runs over TLS (PeerChats checks the peer's certificate before handing the socket
+// over); isEncrypted() says so, and peerFingerprint() is the certificate that was checked.
 #pragma once
 
 #include "linesplitter.h"
@@ -43,6 +47,11 @@ public:
     State state() const { return m_state; }
     // "host:port" of the peer once connected.
     QString peerName() const;
+    // Whether the chat runs over TLS with a peer certificate checked against the fingerprint the
+    // server announced.
+    bool isEncrypted() const;
+    QString peerFingerprint() const { return m_peerFingerprint; }
+    void setPeerFingerprint(const QString &fingerprint) { m_peerFingerprint = fingerprint; }
 
     // Connects to peerHost:peerPort; when that fails and listenPort is not 0, listens there instead.
     void start(const QString &peerHost, quint16 peerPort, quint16 listenPort);
@@ -87,6 +96,7 @@ private:
     quint16 m_listenPort = 0;
     QString m_peerHost;
     quint16 m_peerPort = 0;
+    QString m_peerFingerprint;
 };
 
 } // namespace Confab

@@ -3,6 +3,7 @@
 
 #include <QCryptographicHash>
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -16,6 +17,25 @@ const QByteArray Hello = QByteArrayLiteral("CONFAB-P2P 1 ");
 const QByteArray Welcome = QByteArrayLiteral("CONFAB-P2P OK\n");
 const QByteArray Denied = QByteArrayLiteral("CONFAB-P2P DENIED\n");
 constexpr int MaxHandshakeLine = 128;
+constexpr char TlsHandshakeRecord = 0x16; // the first byte a TLS client sends
+
+// Accepts connections as QSslSocket, not yet encrypted: the first byte a caller sends says
+// whether it starts TLS.
+class PeerListener : public QTcpServer
+{
+public:
+    using QTcpServer::QTcpServer;
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QSslSocket(this);
+        if (socket->setSocketDescriptor(descriptor))
+            addPendingConnection(socket);
+        else
+            delete socket;
+    }
+};
 
 // Compares two tokens without leaking where they differ.
 bool sameToken(const QByteArray &a, const QByteArray &b)
@@ -72,6 +92,38 @@ void PeerChats::setUdpPeerTimeouts(int keepaliveIntervalMs, int deadPeerTimeoutM
     m_udpDeadPeerTimeoutMs = deadPeerTimeoutMs;
 }
 
+const PeerIdentity &PeerChats::identity()
+{
+    if (!m_identityTried) {
+        m_identityTried = true;
+        QString why;
+        if (QSslSocket::supportsSsl())
+            m_identity = PeerIdentity::generate(&why);
+        else
+            why = QStringLiteral("no TLS library");
+        if (m_identity.isNull())
+            qCWarning(lcPeer).noquote() << "direct chats cannot be encrypted here:" << why;
+    }
+    return m_identity;
+}
+
+QString PeerChats::fingerprint() const
+{
+    return const_cast<PeerChats *>(this)->identity().fingerprint();
+}
+
+QSslConfiguration PeerChats::tlsConfiguration()
+{
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setLocalCertificate(identity().certificate());
+    config.setPrivateKey(identity().key());
+    config.setProtocol(QSsl::TlsV1_2OrLater);
+    // The peer's certificate is self-made, so no authority vouches for it: it is asked for, and
+    // checked against the fingerprint the server announced once the handshake is done.
+    config.setPeerVerifyMode(QSslSocket::QueryPeer);
+    return config;
+}
+
 UdpPeerLink *PeerChats::newUdpLink()
 {
     auto *link = new UdpPeerLink(this);
@@ -96,7 +148,7 @@ UdpPeerLink *PeerChats::openUdpListener()
 
 QTcpServer *PeerChats::openListener()
 {
-    auto *server = new QTcpServer(this);
+    auto *server = new PeerListener(this);
     if (!server->listen(m_listenAddress, 0)) {
         delete server;
         return nullptr;
@@ -112,8 +164,8 @@ quint64 PeerChats::poke(const QString &user)
         return 0;
     }
     UdpPeerLink *udp = openUdpListener();
-    const quint64 id = m_session->poke(user, server->serverPort(), udp ? udp->localPort() : 0);
-    m_pending.insert(id, {server, udp, user, {}});
+    const quint64 id = m_session->poke(user, server->serverPort(), udp ? udp->localPort() : 0, fingerprint());
+    m_pending.insert(id, Pending(server, udp, user));
     connect(server, &QTcpServer::pendingConnectionAvailable, this, [this, id] { onIncomingConnection(id); });
     return id;
 }
@@ -126,8 +178,8 @@ quint64 PeerChats::bridge()
         return 0;
     }
     UdpPeerLink *udp = openUdpListener();
-    const quint64 id = m_session->requestBridge(server->serverPort(), udp ? udp->localPort() : 0);
-    m_pending.insert(id, {server, udp, QString(), {}});
+    const quint64 id = m_session->requestBridge(server->serverPort(), udp ? udp->localPort() : 0, fingerprint());
+    m_pending.insert(id, Pending(server, udp, QString()));
     connect(server, &QTcpServer::pendingConnectionAvailable, this, [this, id] { onIncomingConnection(id); });
     return id;
 }
@@ -142,8 +194,9 @@ quint64 PeerChats::accept(quint64 pokeId)
     const QString from = m_incoming.take(pokeId);
     const bool udp = m_session->activeTransport() == ClientSession::Transport::Udp;
     const quint64 id = m_session->acceptPoke(pokeId, udp ? ClientSession::PeerTransports::TcpAndUdp
-                                                         : ClientSession::PeerTransports::Tcp);
-    m_pending.insert(id, {nullptr, nullptr, from, {}});
+                                                         : ClientSession::PeerTransports::Tcp,
+                                             fingerprint());
+    m_pending.insert(id, Pending(nullptr, nullptr, from));
     return id;
 }
 
@@ -156,6 +209,12 @@ quint64 PeerChats::decline(quint64 pokeId)
 void PeerChats::drop(quint64 requestId)
 {
     const Pending pending = m_pending.take(requestId);
+    for (const QPointer<QSslSocket> &caller : pending.callers) {
+        if (caller) { // still in its handshake: nobody waits for it any more
+            caller->abort();
+            caller->deleteLater();
+        }
+    }
     if (pending.listener)
         pending.listener->deleteLater();
     if (pending.udpListener)
@@ -184,8 +243,16 @@ void PeerChats::onIntroduced(const PeerIntroduction &intro)
     Pending &pending = m_pending[intro.requestId];
     pending.peer = intro.peer;
     pending.token = intro.token;
+    pending.peerFingerprint = intro.peerFingerprint;
+    pending.introduced = true;
     if (intro.weListen) {
         const quint64 id = intro.requestId;
+        // A caller may have come before the introduction: it waits, with its bytes, until now.
+        for (const QPointer<QSslSocket> &caller : std::as_const(pending.callers)) {
+            if (caller)
+                QMetaObject::invokeMethod(this, [this, caller, id] { if (caller) advanceCaller(caller, id); },
+                                          Qt::QueuedConnection);
+        }
         if (intro.overUdp && pending.udpListener) {
             // The peer comes over UDP: the TCP port is not needed.
             if (pending.listener)
@@ -225,42 +292,88 @@ void PeerChats::onIntroduced(const PeerIntroduction &intro)
 
 void PeerChats::onIncomingConnection(quint64 requestId)
 {
-    const auto it = m_pending.constFind(requestId);
-    if (it == m_pending.cend() || !it->listener)
+    const auto it = m_pending.find(requestId);
+    if (it == m_pending.end() || !it->listener)
         return;
-    while (QTcpSocket *socket = it->listener->nextPendingConnection()) {
+    while (QTcpSocket *next = it->listener->nextPendingConnection()) {
+        auto *socket = static_cast<QSslSocket *>(next); // PeerListener makes only these
         socket->setParent(this);
+        it->callers.append(socket);
         armHandshakeTimer(socket, m_handshakeTimeoutMs, [socket] { socket->abort(); socket->deleteLater(); });
-        connect(socket, &QTcpSocket::readyRead, this, [this, socket, requestId] {
-            if (!socket->canReadLine()) {
-                if (socket->bytesAvailable() > MaxHandshakeLine)
-                    socket->abort();
-                return;
-            }
-            const QByteArray line = socket->readLine(MaxHandshakeLine).trimmed();
-            const auto pending = m_pending.constFind(requestId);
-            const bool valid = pending != m_pending.cend() && !pending->token.isEmpty() && line.startsWith(Hello.trimmed())
-                && sameToken(line.mid(Hello.size()), pending->token.toLatin1());
-            socket->disconnect(this);
-            if (!valid) {
-                qCInfo(lcPeer) << "refused a direct connection without the right token from" << socket->peerAddress();
-                socket->write(Denied);
-                socket->disconnectFromHost();
-                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-                return;
-            }
-            disarmHandshakeTimer(socket);
-            socket->write(Welcome);
-            const QString peer = pending->peer;
-            drop(requestId); // stop listening: the one peer is here
-            start(socket, peer);
-        });
+        connect(socket, &QSslSocket::readyRead, this, [this, socket, requestId] { advanceCaller(socket, requestId); });
+        connect(socket, &QSslSocket::encrypted, this, [this, socket, requestId] { advanceCaller(socket, requestId); });
     }
+}
+
+void PeerChats::advanceCaller(QSslSocket *socket, quint64 requestId)
+{
+    if (socket->mode() == QSslSocket::UnencryptedMode) {
+        char first = 0;
+        if (socket->peek(&first, 1) != 1)
+            return;
+        if (first == TlsHandshakeRecord && !identity().isNull()) {
+            socket->setSslConfiguration(tlsConfiguration());
+            socket->startServerEncryption(); // comes back here on `encrypted`
+            return;
+        }
+    } else if (!socket->isEncrypted()) {
+        return; // the TLS handshake is still going on
+    }
+    if (!socket->canReadLine()) {
+        if (socket->bytesAvailable() > MaxHandshakeLine)
+            denyCaller(socket, "a handshake line that is too long");
+        return;
+    }
+    const auto pending = m_pending.constFind(requestId);
+    if (pending == m_pending.cend()) {
+        denyCaller(socket, "a request that is gone");
+        return;
+    }
+    if (!pending->introduced)
+        return; // onIntroduced brings us back
+    const QByteArray line = socket->readLine(MaxHandshakeLine).trimmed();
+    const bool tokenOk = !pending->token.isEmpty() && line.startsWith(Hello.trimmed())
+                         && sameToken(line.mid(Hello.size()), pending->token.toLatin1());
+    if (!tokenOk) {
+        denyCaller(socket, "a wrong token");
+        return;
+    }
+    const QString seen = socket->isEncrypted() ? PeerIdentity::fingerprintOf(socket->peerCertificate()) : QString();
+    if (!pending->peerFingerprint.isEmpty() && seen != pending->peerFingerprint) {
+        // The peer offered encryption through the server: nothing less will do.
+        denyCaller(socket, seen.isEmpty() ? "no encryption" : "a certificate other than the one announced");
+        return;
+    }
+    socket->disconnect(this);
+    disarmHandshakeTimer(socket);
+    socket->write(Welcome);
+    const QString peer = pending->peer;
+    const QString verified = pending->peerFingerprint.isEmpty() ? QString() : seen;
+    m_pending[requestId].callers.removeAll(socket);
+    drop(requestId); // stop listening: the one peer is here
+    // Encrypted but with nothing announced to check against, a chat is not shown as verified.
+    start(socket, peer, verified);
+}
+
+void PeerChats::denyCaller(QSslSocket *socket, const char *why)
+{
+    qCInfo(lcPeer) << "refused a direct connection from" << socket->peerAddress() << "with" << why;
+    socket->disconnect(this);
+    disarmHandshakeTimer(socket);
+    for (Pending &pending : m_pending)
+        pending.callers.removeAll(socket);
+    socket->write(Denied);
+    socket->disconnectFromHost();
+    if (socket->state() == QAbstractSocket::UnconnectedState)
+        socket->deleteLater();
+    else
+        connect(socket, &QSslSocket::disconnected, socket, &QObject::deleteLater);
 }
 
 void PeerChats::connectToPeer(const PeerIntroduction &intro)
 {
-    auto *socket = new QTcpSocket(this);
+    const bool encrypt = !intro.peerFingerprint.isEmpty() && !identity().isNull();
+    auto *socket = new QSslSocket(this);
     const QString peer = intro.peer;
     auto fail = [this, socket, peer, intro](const QString &why) {
         socket->disconnect(this);
@@ -270,11 +383,22 @@ void PeerChats::connectToPeer(const PeerIntroduction &intro)
                               .arg(peer, intro.address).arg(intro.port).arg(why));
     };
     armHandshakeTimer(socket, m_handshakeTimeoutMs, [fail] { fail(tr("no answer")); });
-    connect(socket, &QTcpSocket::connected, this, [socket, intro] {
-        socket->write(Hello + intro.token.toLatin1() + '\n');
-    });
-    connect(socket, &QTcpSocket::errorOccurred, this, [socket, fail] { fail(socket->errorString()); });
-    connect(socket, &QTcpSocket::readyRead, this, [this, socket, peer, fail] {
+    auto sendToken = [socket, intro] { socket->write(Hello + intro.token.toLatin1() + '\n'); };
+    if (encrypt) {
+        connect(socket, &QSslSocket::encrypted, this, [socket, intro, fail, sendToken] {
+            const QString seen = PeerIdentity::fingerprintOf(socket->peerCertificate());
+            if (seen != intro.peerFingerprint) {
+                fail(tr("its certificate is not the one the server announced (%1 instead of %2)")
+                         .arg(PeerIdentity::displayFingerprint(seen), PeerIdentity::displayFingerprint(intro.peerFingerprint)));
+                return;
+            }
+            sendToken(); // only to the peer the server introduced
+        });
+    } else {
+        connect(socket, &QSslSocket::connected, this, sendToken);
+    }
+    connect(socket, &QSslSocket::errorOccurred, this, [socket, fail] { fail(socket->errorString()); });
+    connect(socket, &QSslSocket::readyRead, this, [this, socket, peer, fail, intro, encrypt] {
         if (!socket->canReadLine())
             return;
         const QByteArray line = socket->readLine(MaxHandshakeLine);
@@ -284,9 +408,14 @@ void PeerChats::connectToPeer(const PeerIntroduction &intro)
         }
         socket->disconnect(this);
         disarmHandshakeTimer(socket);
-        start(socket, peer);
+        start(socket, peer, encrypt ? intro.peerFingerprint : QString());
     });
-    socket->connectToHost(intro.address, intro.port);
+    if (encrypt) {
+        socket->setSslConfiguration(tlsConfiguration());
+        socket->connectToHostEncrypted(intro.address, intro.port);
+    } else {
+        socket->connectToHost(intro.address, intro.port);
+    }
 }
 
 void PeerChats::connectOverUdp(const PeerIntroduction &intro)
@@ -316,15 +445,16 @@ void PeerChats::startOverUdp(UdpPeerLink *link, const QString &peer)
     emit chatStarted(chat, peer);
 }
 
-void PeerChats::start(QTcpSocket *socket, const QString &peer)
+void PeerChats::start(QTcpSocket *socket, const QString &peer, const QString &verifiedFingerprint)
 {
     auto *chat = new DirectChat(this);
+    chat->setPeerFingerprint(verifiedFingerprint);
     connect(chat, &DirectChat::stateChanged, chat, [chat](DirectChat::State state) {
         if (state == DirectChat::State::Closed)
             chat->deleteLater();
     });
     chat->adopt(socket);
-    qCInfo(lcPeer) << "direct chat with" << peer << "is up";
+    qCInfo(lcPeer) << "direct chat with" << peer << "is up" << (chat->isEncrypted() ? "(TLS)" : "(not encrypted)");
     emit chatStarted(chat, peer);
 }
 

@@ -9,6 +9,12 @@
 // after which both sides speak the direct-chat line protocol (DirectChat). The server sees none of
 // it. A side that cannot complete this within the handshake timeout reports a clear failure.
 //
+// Encryption: each side offers the SHA-256 fingerprint of a certificate it made at start-up
+// (PeerIdentity). When both did, the server hands each the other's, and the TCP connection starts
+// with a TLS handshake in which both show their certificates; each side checks the other's against
+// the announced fingerprint before the token is sent, and a plain connection is refused. A client
+// that offered none (an older one) gets a plain connection as before.
+//
 // When this client is logged in over UDP, the one who listens also opens a UDP port and offers
 // it; if the other user is on UDP too, the server picks UDP and the same exchange runs over the
 // reliable UDP channel (UdpPeerLink), ending in the same DirectChat API.
@@ -16,12 +22,15 @@
 
 #include "clientsession.h"
 #include "directchat.h"
+#include "peeridentity.h"
 
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QSslConfiguration>
 
 QT_BEGIN_NAMESPACE
+class QSslSocket;
 class QTcpServer;
 class QTcpSocket;
 QT_END_NAMESPACE
@@ -54,6 +63,8 @@ public:
     void setListenAddress(const QHostAddress &address) { m_listenAddress = address; }
     // How long the direct connection may take once the server introduced the pair.
     void setHandshakeTimeout(int milliseconds) { m_handshakeTimeoutMs = milliseconds; }
+    // The fingerprint this client offers for encrypted chats; empty when TLS is not available.
+    QString fingerprint() const;
     // For chats over UDP: how often a quiet peer is pinged, and after how long without an answer it
     // is reported lost (ReliableChannel's defaults, 15 s and 30 s, unless set).
     void setUdpPeerTimeouts(int keepaliveIntervalMs, int deadPeerTimeoutMs);
@@ -67,10 +78,15 @@ signals:
 
 private:
     struct Pending {
+        Pending() = default;
+        Pending(QTcpServer *tcp, UdpPeerLink *udp, const QString &who) : listener(tcp), udpListener(udp), peer(who) {}
         QTcpServer *listener = nullptr;   // when we listen
         UdpPeerLink *udpListener = nullptr; // when we listen and are logged in over UDP
         QString peer;                     // known once introduced (or the poked user)
         QString token;
+        QString peerFingerprint;          // when the chat must be encrypted
+        bool introduced = false;
+        QList<QPointer<QSslSocket>> callers; // connections to our listener still in their handshake
     };
 
     QTcpServer *openListener();
@@ -81,8 +97,13 @@ private:
     void onIntroduced(const PeerIntroduction &intro);
     void onRefused(quint64 requestId, quint64 pokeId, const QString &reason);
     void onIncomingConnection(quint64 requestId);
+    // Moves a caller to our listener on: TLS or plain by its first byte, then its token line.
+    void advanceCaller(QSslSocket *socket, quint64 requestId);
+    void denyCaller(QSslSocket *socket, const char *why);
     void connectToPeer(const PeerIntroduction &intro);
-    void start(QTcpSocket *socket, const QString &peer);
+    void start(QTcpSocket *socket, const QString &peer, const QString &verifiedFingerprint);
+    const PeerIdentity &identity();
+    QSslConfiguration tlsConfiguration();
     void drop(quint64 requestId);
 
     QPointer<ClientSession> m_session;
@@ -92,6 +113,8 @@ private:
     int m_handshakeTimeoutMs = DefaultHandshakeTimeoutMs;
     int m_udpKeepaliveIntervalMs = -1; // -1: the channel's defaults
     int m_udpDeadPeerTimeoutMs = -1;
+    PeerIdentity m_identity;
+    bool m_identityTried = false;
 };
 
 } // namespace Confab

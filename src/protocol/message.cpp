@@ -131,11 +131,12 @@ const std::array<TypeRule, LastMessageType + 1> &schema()
         rule(MessageType::RoomUpdated, {roomField, {&Key::Topic, Kind::Text, false, Limits::MaxTopicBytes},
                                         {&Key::Owner, Kind::Text, false, name},
                                         {&Key::Members, Kind::Unsigned, false}});
+        const FieldRule fingerprint{&Key::Fingerprint, Kind::Text, false, 64};
         rule(MessageType::Poke, {id, {&Key::User, Kind::Text, true, name}, {&Key::Port, Kind::Unsigned, true},
-                                 {&Key::UdpPort, Kind::Unsigned, false}});
+                                 {&Key::UdpPort, Kind::Unsigned, false}, fingerprint});
         rule(MessageType::PokeRequest, {{&Key::Poke, Kind::Unsigned, true}, {&Key::From, Kind::Text, true, name}});
         rule(MessageType::PokeAnswer, {id, {&Key::Poke, Kind::Unsigned, true}, {&Key::Accept, Kind::Bool, true},
-                                       {&Key::Udp, Kind::Bool, false}});
+                                       {&Key::Udp, Kind::Bool, false}, fingerprint});
         rule(MessageType::PokeResult, {{&Key::Re, Kind::Unsigned, false}, {&Key::Poke, Kind::Unsigned, false},
                                        {&Key::Accepted, Kind::Bool, true},
                                        {&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes},
@@ -144,8 +145,9 @@ const std::array<TypeRule, LastMessageType + 1> &schema()
                                        {&Key::Port, Kind::Unsigned, false},
                                        {&Key::Token, Kind::Text, false, 64},
                                        {&Key::Role, Kind::Text, false, 16},
-                                       {&Key::Transport, Kind::Text, false, 16}});
-        rule(MessageType::Bridge, {id, {&Key::Port, Kind::Unsigned, true}, {&Key::UdpPort, Kind::Unsigned, false}});
+                                       {&Key::Transport, Kind::Text, false, 16}, fingerprint});
+        rule(MessageType::Bridge, {id, {&Key::Port, Kind::Unsigned, true}, {&Key::UdpPort, Kind::Unsigned, false},
+                                   fingerprint});
         rule(MessageType::CancelBridge, {id});
         rule(MessageType::SessionEnded, {{&Key::Reason, Kind::Text, false, Limits::MaxReasonBytes * 2},
                                          {&Key::By, Kind::Text, false, name},
@@ -538,12 +540,14 @@ Message Message::sessionEnded(const QString &reason, const QString &by, qint64 r
     return m;
 }
 
-Message Message::poke(quint64 id, const QString &user, quint16 port, quint16 udpPort)
+Message Message::poke(quint64 id, const QString &user, quint16 port, quint16 udpPort, const QString &fingerprint)
 {
     Message m(MessageType::Poke);
     m.set(Key::Id, qint64(id)).set(Key::User, user).set(Key::Port, port);
     if (udpPort)
         m.set(Key::UdpPort, udpPort);
+    if (!fingerprint.isEmpty())
+        m.set(Key::Fingerprint, fingerprint);
     return m;
 }
 
@@ -552,21 +556,25 @@ Message Message::pokeRequest(quint64 poke, const QString &from)
     return Message(MessageType::PokeRequest).set(Key::Poke, qint64(poke)).set(Key::From, from);
 }
 
-Message Message::pokeAnswer(quint64 id, quint64 poke, bool accept, bool udp)
+Message Message::pokeAnswer(quint64 id, quint64 poke, bool accept, bool udp, const QString &fingerprint)
 {
     Message m(MessageType::PokeAnswer);
     m.set(Key::Id, qint64(id)).set(Key::Poke, qint64(poke)).set(Key::Accept, accept);
     if (accept && udp)
         m.set(Key::Udp, true);
+    if (accept && !fingerprint.isEmpty())
+        m.set(Key::Fingerprint, fingerprint);
     return m;
 }
 
-Message Message::bridge(quint64 id, quint16 port, quint16 udpPort)
+Message Message::bridge(quint64 id, quint16 port, quint16 udpPort, const QString &fingerprint)
 {
     Message m(MessageType::Bridge);
     m.set(Key::Id, qint64(id)).set(Key::Port, port);
     if (udpPort)
         m.set(Key::UdpPort, udpPort);
+    if (!fingerprint.isEmpty())
+        m.set(Key::Fingerprint, fingerprint);
     return m;
 }
 

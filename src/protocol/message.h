@@ -59,6 +59,7 @@ inline const QString Token = QStringLiteral("token");
 inline const QString Role = QStringLiteral("role");
 inline const QString UdpPort = QStringLiteral("udpPort");
 inline const QString Udp = QStringLiteral("udp");
+inline const QString Fingerprint = QStringLiteral("fingerprint");
 } // namespace Key
 
 struct DecodeResult;
@@ -139,11 +140,12 @@ public:
     static Message roomClosed(const QString &room, const QString &by);
     // Peer-to-peer rendezvous
     // udpPort (0: none) is where the asker also waits for a peer over reliable UDP.
-    static Message poke(quint64 id, const QString &user, quint16 port, quint16 udpPort = 0);
+    static Message poke(quint64 id, const QString &user, quint16 port, quint16 udpPort = 0,
+                        const QString &fingerprint = {});
     static Message pokeRequest(quint64 poke, const QString &from);
     // udp: the answerer can take the direct chat over reliable UDP.
-    static Message pokeAnswer(quint64 id, quint64 poke, bool accept, bool udp = false);
-    static Message bridge(quint64 id, quint16 port, quint16 udpPort = 0);
+    static Message pokeAnswer(quint64 id, quint64 poke, bool accept, bool udp = false, const QString &fingerprint = {});
+    static Message bridge(quint64 id, quint16 port, quint16 udpPort = 0, const QString &fingerprint = {});
     static Message cancelBridge(quint64 id);
     static Message roomUpdated(const QString &room, const QString &topic, const QString &owner, int memberCount);
     static Message sessionEnded(const QString &reason, const QString &by, qint64 retryAfterMs = -1);

@@ -148,4 +148,15 @@ bool isFatalError(ErrorCode code)
     }
 }
 
+bool isFingerprint(const QString &text)
+{
+    if (text.size() != 64)
+        return false;
+    for (const QChar c : text) {
+        if (!((c >= u'0' && c <= u'9') || (c >= u'a' && c <= u'f')))
+            return false;
+    }
+    return true;
+}
+
 } // namespace Confab

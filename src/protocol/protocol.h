@@ -61,11 +61,11 @@ enum class MessageType : quint16 {
     SessionEnded = 43,  // S→C  {reason, by, retryAfter?}  the administrator ended this session
     RoomUpdated = 44,   // S→C  {room, topic, owner, members}  to everyone: a room was created or changed
     // Rendezvous for peer-to-peer chats (capability "p2p")
-    Poke = 45,          // C→S  {id, user, port, udpPort?}  ask `user` to talk directly; we listen on `port` (TCP) and `udpPort`
+    Poke = 45,          // C→S  {id, user, port, udpPort?, fingerprint?}  ask `user` to talk directly; we listen on `port` (TCP) and `udpPort`
     PokeRequest = 46,   // S→C  {poke, from}  someone asks to talk directly
-    PokeAnswer = 47,    // C→S  {id, poke, accept, udp?}
-    PokeResult = 48,    // S→C  {re?, poke?, accepted, reason?, peer?, address?, port?, token?, role?, transport?}
-    Bridge = 49,        // C→S  {id, port, udpPort?}  pair me with anyone who is waiting (seed 002)
+    PokeAnswer = 47,    // C→S  {id, poke, accept, udp?, fingerprint?}
+    PokeResult = 48,    // S→C  {re?, poke?, accepted, reason?, peer?, address?, port?, token?, role?, transport?, fingerprint?}
+    Bridge = 49,        // C→S  {id, port, udpPort?, fingerprint?}  pair me with anyone who is waiting (seed 002)
     CancelBridge = 50,  // C→S  {id}
 };
 constexpr quint16 LastMessageType = 50;
@@ -123,5 +123,7 @@ QString errorCodeName(ErrorCode code);
 // A short English sentence for the code; clients translate via their own tr() tables.
 QString errorCodeDescription(ErrorCode code);
 bool isFatalError(ErrorCode code);
+// Whether text is a certificate fingerprint as messages carry it: SHA-256, 64 lowercase hex digits.
+bool isFingerprint(const QString &text);
 
 } // namespace Confab

@@ -210,30 +210,39 @@ private:
     void handleQuit(Session *session, const Message &message);
 
     // Peer-to-peer rendezvous: poke and bridge (chatserver_rendezvous.cpp)
+    // What one side of a direct chat offers: where it listens (if it does), whether it can chat
+    // over UDP, and its certificate's fingerprint for an encrypted chat (empty: it cannot).
+    struct DirectOffer {
+        quint16 port = 0;
+        quint16 udpPort = 0;     // 0: no UDP port to be reached on
+        bool udp = false;        // can chat over UDP
+        QString fingerprint;
+    };
     struct PendingPoke {
         quint64 id = 0;
         quint64 fromSession = 0;
         quint64 fromRequest = 0;
         quint64 toSession = 0;
-        quint16 port = 0;
-        quint16 udpPort = 0;     // 0: the asker offers no direct chat over UDP
+        DirectOffer offer;       // the asker's: it listens
     };
     struct BridgeWait {
         quint64 session = 0;
         quint64 request = 0;
-        quint16 port = 0;
-        quint16 udpPort = 0;
+        DirectOffer offer;
     };
+    // Reads a Poke, PokeAnswer or Bridge's offer; answers BadField and returns nothing when invalid.
+    std::optional<DirectOffer> readDirectOffer(Session *session, const Message &message, bool listens);
     bool dispatchRendezvousMessage(Session *session, const Message &message);
     void handlePoke(Session *session, const Message &message);
     void handlePokeAnswer(Session *session, const Message &message);
     void handleBridge(Session *session, const Message &message);
     void handleCancelBridge(Session *session, const Message &message);
     void expirePoke(quint64 pokeId);
-    // Hands both sides each other's address and a one-time token; the listener waits on `port`
-    // (TCP), or on `udpPort` when both sessions are over UDP and both clients can chat over it.
-    void pairPeers(Session *listener, quint64 listenerRequest, quint16 port, quint16 udpPort, Session *connector,
-                   quint64 connectorRequest, quint64 pokeId, bool connectorCanUdp);
+    // Hands both sides each other's address, a one-time token and, when both offered one, the
+    // other's certificate fingerprint; the listener waits on its TCP port, or on its UDP port
+    // when both sessions are over UDP and both clients can chat over it.
+    void pairPeers(Session *listener, quint64 listenerRequest, const DirectOffer &listenerOffer, Session *connector,
+                   quint64 connectorRequest, quint64 pokeId, const DirectOffer &connectorOffer);
     void dropRendezvous(Session *session);
 
     // Rooms (chatserver_rooms.cpp)

@@ -3,7 +3,9 @@
 // only introduces the two: each learns the other's address and a one-time token, the one who
 // asked listens, the other connects and proves the token. The chat itself never passes here.
 // When both users are logged in over UDP and both clients offer it, the direct chat runs over the
-// reliable UDP channel instead of TCP (the PokeResult's `transport` says which).
+// reliable UDP channel instead of TCP (the PokeResult's `transport` says which). When both sides
+// sent a certificate fingerprint, each learns the other's, and their TCP chat runs over TLS
+// checked against it.
 #include "chatserver.h"
 #include "chatserver_p.h"
 
@@ -51,16 +53,37 @@ bool ChatServer::dispatchRendezvousMessage(Session *session, const Message &mess
     }
 }
 
+std::optional<ChatServer::DirectOffer> ChatServer::readDirectOffer(Session *session, const Message &message, bool listens)
+{
+    const quint64 re = message.requestId();
+    DirectOffer offer;
+    if (listens) {
+        const quint64 port = quint64(message.integer(Key::Port));
+        const quint64 udpPort = quint64(message.integer(Key::UdpPort));
+        if (port == 0 || port > 65535 || udpPort > 65535 || (message.contains(Key::UdpPort) && udpPort == 0)) {
+            session->connection->send(Message::error(ErrorCode::BadField, tr("the port to be reached on must be 1 to 65535"), re));
+            return std::nullopt;
+        }
+        offer.port = quint16(port);
+        offer.udpPort = quint16(udpPort);
+    }
+    offer.udp = offer.udpPort != 0 || message.boolean(Key::Udp);
+    offer.fingerprint = message.text(Key::Fingerprint);
+    if (message.contains(Key::Fingerprint) && !isFingerprint(offer.fingerprint)) {
+        session->connection->send(Message::error(ErrorCode::BadField,
+                                                 tr("a fingerprint is a SHA-256 digest in 64 lowercase hex digits"), re));
+        return std::nullopt;
+    }
+    return offer;
+}
+
 void ChatServer::handlePoke(Session *session, const Message &message)
 {
     const quint64 re = message.requestId();
     const QString user = message.text(Key::User);
-    const quint64 port = quint64(message.integer(Key::Port));
-    const quint64 udpPort = quint64(message.integer(Key::UdpPort));
-    if (port == 0 || port > 65535 || udpPort > 65535 || (message.contains(Key::UdpPort) && udpPort == 0)) {
-        session->connection->send(Message::error(ErrorCode::BadField, tr("the port to be reached on must be 1 to 65535"), re));
+    const std::optional<DirectOffer> offer = readDirectOffer(session, message, true);
+    if (!offer)
         return;
-    }
     Session *target = onlineSession(user);
     if (!target) {
         const bool exists = isValidUsername(user) && m_accounts.find(user).has_value();
@@ -72,7 +95,7 @@ void ChatServer::handlePoke(Session *session, const Message &message)
         session->connection->send(Message::error(ErrorCode::NotPermitted, tr("you cannot poke yourself"), re));
         return;
     }
-    PendingPoke poke{m_nextPokeId++, session->info.id, re, target->info.id, quint16(port), quint16(udpPort)};
+    PendingPoke poke{m_nextPokeId++, session->info.id, re, target->info.id, *offer};
     m_pokes.insert(poke.id, poke);
     target->connection->send(Message::pokeRequest(poke.id, session->info.user));
     const quint64 id = poke.id;
@@ -103,6 +126,12 @@ void ChatServer::handlePokeAnswer(Session *session, const Message &message)
         session->connection->send(Message::error(ErrorCode::NoSuchPoke, {}, re));
         return;
     }
+    std::optional<DirectOffer> offer;
+    if (message.boolean(Key::Accept)) {
+        offer = readDirectOffer(session, message, false);
+        if (!offer)
+            return; // the poke stands: a corrected answer can still accept it
+    }
     const PendingPoke poke = it.value();
     m_pokes.erase(it);
     Session *from = m_sessions.value(poke.fromSession);
@@ -110,34 +139,31 @@ void ChatServer::handlePokeAnswer(Session *session, const Message &message)
         session->connection->send(refused(re, poke.id, tr("the other user left")));
         return;
     }
-    if (!message.boolean(Key::Accept)) {
+    if (!offer) {
         from->connection->send(refused(poke.fromRequest, poke.id, tr("%1 declined").arg(session->info.user)));
         session->connection->send(Message::ok(re));
         return;
     }
-    pairPeers(from, poke.fromRequest, poke.port, poke.udpPort, session, re, poke.id, message.boolean(Key::Udp));
+    pairPeers(from, poke.fromRequest, poke.offer, session, re, poke.id, *offer);
 }
 
 void ChatServer::handleBridge(Session *session, const Message &message)
 {
     const quint64 re = message.requestId();
-    const quint64 port = quint64(message.integer(Key::Port));
-    const quint64 udpPort = quint64(message.integer(Key::UdpPort));
-    if (port == 0 || port > 65535 || udpPort > 65535 || (message.contains(Key::UdpPort) && udpPort == 0)) {
-        session->connection->send(Message::error(ErrorCode::BadField, tr("the port to be reached on must be 1 to 65535"), re));
+    const std::optional<DirectOffer> offer = readDirectOffer(session, message, true);
+    if (!offer)
         return;
-    }
     if (m_bridgeWait && m_bridgeWait->session != session->info.id) {
         const BridgeWait waiting = *std::exchange(m_bridgeWait, std::nullopt);
         if (Session *partner = m_sessions.value(waiting.session)) {
             // A newcomer offering a UDP port can chat over UDP (it connects, so the port goes unused).
-            pairPeers(partner, waiting.request, waiting.port, waiting.udpPort, session, re, 0, udpPort != 0);
+            pairPeers(partner, waiting.request, waiting.offer, session, re, 0, *offer);
             return;
         }
     }
     if (m_bridgeWait) // the same session asks again: the newer request replaces the older
         session->connection->send(refused(m_bridgeWait->request, 0, tr("replaced by a newer bridge request")));
-    m_bridgeWait = BridgeWait{session->info.id, re, quint16(port), quint16(udpPort)};
+    m_bridgeWait = BridgeWait{session->info.id, re, *offer};
     qCInfo(lcServer).noquote() << session->info.user << "waits for a bridge partner";
 }
 
@@ -152,13 +178,14 @@ void ChatServer::handleCancelBridge(Session *session, const Message &message)
     session->connection->send(Message::ok(message.requestId()));
 }
 
-void ChatServer::pairPeers(Session *listener, quint64 listenerRequest, quint16 port, quint16 udpPort,
-                           Session *connector, quint64 connectorRequest, quint64 pokeId, bool connectorCanUdp)
+void ChatServer::pairPeers(Session *listener, quint64 listenerRequest, const DirectOffer &listenerOffer,
+                           Session *connector, quint64 connectorRequest, quint64 pokeId, const DirectOffer &connectorOffer)
 {
     const QString token = newToken();
     const QString udp = QStringLiteral("udp");
-    const bool overUdp = udpPort != 0 && connectorCanUdp && listener->info.transport == udp
+    const bool overUdp = listenerOffer.udpPort != 0 && connectorOffer.udp && listener->info.transport == udp
                          && connector->info.transport == udp;
+    const bool encrypted = !listenerOffer.fingerprint.isEmpty() && !connectorOffer.fingerprint.isEmpty();
     auto result = [&](quint64 re, const Session *peer, bool listens) {
         Message m(MessageType::PokeResult);
         m.set(Key::Re, qint64(re));
@@ -171,13 +198,15 @@ void ChatServer::pairPeers(Session *listener, quint64 listenerRequest, quint16 p
             .set(Key::Role, listens ? QStringLiteral("listen") : QStringLiteral("connect"))
             .set(Key::Transport, overUdp ? udp : QStringLiteral("tcp"));
         if (!listens)
-            m.set(Key::Port, overUdp ? udpPort : port);
+            m.set(Key::Port, overUdp ? listenerOffer.udpPort : listenerOffer.port);
+        if (encrypted)
+            m.set(Key::Fingerprint, listens ? connectorOffer.fingerprint : listenerOffer.fingerprint);
         return m;
     };
     listener->connection->send(result(listenerRequest, connector, true));
     connector->connection->send(result(connectorRequest, listener, false));
     qCInfo(lcServer).noquote() << "introduced" << listener->info.user << "and" << connector->info.user
-                               << "for a direct chat over" << (overUdp ? "udp" : "tcp");
+                               << "for a direct chat over" << (overUdp ? "udp" : encrypted ? "tls" : "tcp");
 }
 
 void ChatServer::dropRendezvous(Session *session)

@@ -1,5 +1,6 @@
 // CliRunner: direct chats through the server's rendezvous (/poke, /accept, /bridge ...).
 #include "clirunner.h"
+#include "peeridentity.h"
 #include "terminal.h"
 
 namespace Confab {
@@ -81,6 +82,10 @@ void CliRunner::onDirectChatStarted(DirectChat *chat, const QString &peer)
     m_current = label;
     print(label, tr("* direct chat with %1 (%2), not through the server; plain lines now go here, /leave ends it")
                      .arg(peer, chat->peerName()));
+    print(label, chat->isEncrypted()
+                     ? tr("* encrypted (TLS); %1's certificate matches the one the server announced: %2")
+                           .arg(peer, PeerIdentity::displayFingerprint(chat->peerFingerprint()))
+                     : tr("* not encrypted: anyone on the network path can read this chat"));
     connect(chat, &DirectChat::lineReceived, this, [this, label, peer](const QString &text) {
         print(label, QStringLiteral("<%1> %2").arg(peer, printable(text)));
     });

@@ -4,6 +4,7 @@
 #include "conversationregistry.h"
 #include "directchat.h"
 #include "peerchats.h"
+#include "peeridentity.h"
 
 namespace Confab {
 
@@ -186,8 +187,12 @@ void PeerConversations::attach(DirectChat *chat, const ConversationId &id, const
 {
     m_chats.insert(id.key(), chat);
     auto onConnected = [this, chat, id] {
-        m_registry->addNotice(id, tr("Connected directly to %1 (%2). The server sees none of this chat.")
-                                      .arg(id.name, chat->peerName()));
+        const QString privacy = chat->isEncrypted()
+            ? tr("It is encrypted (TLS), and %1's certificate is the one the server announced: %2.")
+                  .arg(id.name, PeerIdentity::displayFingerprint(chat->peerFingerprint()))
+            : tr("It is not encrypted: anyone on the network path can read it.");
+        m_registry->addNotice(id, tr("Connected directly to %1 (%2). The server sees none of this chat. %3")
+                                      .arg(id.name, chat->peerName(), privacy));
         setState(id, State::Connected);
     };
     connect(chat, &DirectChat::peerConnected, this, onConnected);
