@@ -31,7 +31,10 @@ SERVER="$BUILD_DIR/bin/confab-server"
 for f in "$BENCH" "$SERVER"; do
     [[ -x "$f" ]] || { echo "missing $f: build first (see docs/PERFORMANCE.md)" >&2; exit 2; }
 done
-if ! command -v ngircd >/dev/null 2>&1 && [[ ! -x /usr/sbin/ngircd ]]; then
+# ngircd is needed for the side-by-side workloads only (AU and L run Confab alone).
+NEED_NGIRCD=""
+for w in $WORKLOADS; do if [[ $w == [ABCD] ]]; then NEED_NGIRCD=1; fi; done
+if [[ -n $NEED_NGIRCD ]] && ! command -v ngircd >/dev/null 2>&1 && [[ ! -x /usr/sbin/ngircd ]]; then
     echo "installing ngircd from Debian..." >&2
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     $SUDO apt-get install -y ngircd >/dev/null
@@ -193,11 +196,11 @@ for w in $WORKLOADS; do
     D)
         row "D server bytes per idle session" D bytes_per_session ;;
     AU)
-        printf '%-34s %14s %14s %8s\n' "A over UDP (Confab only)" "confab udp" "confab tcp" "udp/tcp"
+        printf '%-40s %14s %14s %8s\n' "A over UDP (Confab only)" "confab udp" "confab tcp" "udp/tcp"
         for key in "deliveries/s:dps" "deliveries per server CPU s:dpcpu" "lost:lost" "out-of-order:ooo" \
                    "latency p50 ms:p50_ms" "latency p99 ms:p99_ms" "server CPU s:server_cpu_s" "bench CPU s:bench_cpu_s"; do
             u=$(stat_of AU confab "${key#*:}"); t=$(stat_of A confab "${key#*:}")
-            printf '%-34s %14s %14s %8s\n' "A over UDP ${key%%:*}" "$u" "$t" "$(ratio "$u" "$t")"
+            printf '%-40s %14s %14s %8s\n' "A over UDP ${key%%:*}" "$u" "$t" "$(ratio "$u" "$t")"
         done ;;
     L)
         printf '%-34s %14s\n' "L logins/s (real password cost)" "$(stat_of L confab logins_per_s)" ;;
