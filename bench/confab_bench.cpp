@@ -554,8 +554,8 @@ bool Bench::openUdpClient(Client &c)
         fail(std::string("socket: ") + std::strerror(errno));
         return false;
     }
-    // A connected UDP socket: an ephemeral local port of its own (the server tells sessions apart
-    // by source address and port), and the kernel passes only the server's datagrams.
+    // A connected UDP socket: an ephemeral local port of its own, as a real client has (the server
+    // keys channels by source address, port and connection id), and only the server's datagrams.
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(uint16_t(o.port));
