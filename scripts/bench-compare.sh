@@ -174,7 +174,7 @@ done
 
 echo
 echo "Medians of $RUNS runs; server on CPU $SERVER_CPU, bench on CPU $BENCH_CPU ($(nproc) CPUs, $(uname -r))"
-printf '%-34s %14s %14s %8s\n' "workload / figure" "confab" "ngircd" "ratio"
+[[ " $WORKLOADS " == " AU " ]] || printf '%-34s %14s %14s %8s\n' "workload / figure" "confab" "ngircd" "ratio"
 row() { # label workload key
     local c i
     c=$(stat_of "$2" confab "$3"); i=$(stat_of "$2" irc "$3")
