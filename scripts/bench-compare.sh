@@ -5,9 +5,11 @@
 #
 #   scripts/bench-compare.sh                 # every workload, 3 runs each
 #   RUNS=5 WORKLOADS="A B" scripts/bench-compare.sh
+#   WORKLOADS="A AU" scripts/bench-compare.sh   # A, and A over Confab's reliable UDP
 #
-# Environment: BUILD_DIR (default build-bench), RUNS (3), WORKLOADS ("A B C D L"; AU = A over UDP,
-# not yet supported by confab-bench), NICE (-20 when root: the machine may be shared),
+# Environment: BUILD_DIR (default build-bench), RUNS (3), WORKLOADS ("A B C D L"; AU = A over
+# Confab's reliable UDP, compared with Confab's own A over TCP, which it runs too if A is not
+# listed; ngircd has no UDP), NICE (-20 when root: the machine may be shared),
 # SERVER_CPU (0) and BENCH_CPU (1) for taskset, CONFAB_PORT (47100), IRC_PORT (47101).
 # Everything listens on 127.0.0.1 only; servers are stopped by their process id.
 set -euo pipefail
@@ -29,7 +31,10 @@ SERVER="$BUILD_DIR/bin/confab-server"
 for f in "$BENCH" "$SERVER"; do
     [[ -x "$f" ]] || { echo "missing $f: build first (see docs/PERFORMANCE.md)" >&2; exit 2; }
 done
-if ! command -v ngircd >/dev/null 2>&1 && [[ ! -x /usr/sbin/ngircd ]]; then
+# ngircd is needed for the side-by-side workloads only (AU and L run Confab alone).
+NEED_NGIRCD=""
+for w in $WORKLOADS; do if [[ $w == [ABCD] ]]; then NEED_NGIRCD=1; fi; done
+if [[ -n $NEED_NGIRCD ]] && ! command -v ngircd >/dev/null 2>&1 && [[ ! -x /usr/sbin/ngircd ]]; then
     echo "installing ngircd from Debian..." >&2
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     $SUDO apt-get install -y ngircd >/dev/null
@@ -152,7 +157,10 @@ for w in $WORKLOADS; do
     B) run_workload B confab "${B[@]}"; run_workload B irc "${B[@]}" ;;
     C) run_workload C confab "${C[@]}"; run_workload C irc "${C[@]}" ;;
     D) run_workload D confab "${D[@]}"; run_workload D irc "${D[@]}" ;;
-    AU) run_workload AU confab "${A[@]}" --udp ;;
+    AU)
+        run_workload AU confab "${A[@]}" --udp
+        # The ratio is to Confab's own TCP figure: measure it in this session if A did not.
+        [[ " $WORKLOADS " == *" A "* ]] || run_workload A confab "${A[@]}" ;;
     L)
         for run in $(seq "$RUNS"); do
             start_confab --no-limits # the real password cost
@@ -166,7 +174,7 @@ done
 
 echo
 echo "Medians of $RUNS runs; server on CPU $SERVER_CPU, bench on CPU $BENCH_CPU ($(nproc) CPUs, $(uname -r))"
-printf '%-34s %14s %14s %8s\n' "workload / figure" "confab" "ngircd" "ratio"
+[[ " $WORKLOADS " == " AU " ]] || printf '%-34s %14s %14s %8s\n' "workload / figure" "confab" "ngircd" "ratio"
 row() { # label workload key
     local c i
     c=$(stat_of "$2" confab "$3"); i=$(stat_of "$2" irc "$3")
@@ -188,9 +196,12 @@ for w in $WORKLOADS; do
     D)
         row "D server bytes per idle session" D bytes_per_session ;;
     AU)
-        u=$(stat_of AU confab dps); t=$(stat_of A confab dps)
-        printf '%-34s %14s %14s %8s\n' "A over UDP deliveries/s (vs TCP)" "$u" "${t}" "$(ratio "$u" "$t")"
-        printf '%-34s %14s\n' "A over UDP lost" "$(stat_of AU confab lost)" ;;
+        printf '%-40s %14s %14s %8s\n' "A over UDP (Confab only)" "confab udp" "confab tcp" "udp/tcp"
+        for key in "deliveries/s:dps" "deliveries per server CPU s:dpcpu" "lost:lost" "out-of-order:ooo" \
+                   "latency p50 ms:p50_ms" "latency p99 ms:p99_ms" "server CPU s:server_cpu_s" "bench CPU s:bench_cpu_s"; do
+            u=$(stat_of AU confab "${key#*:}"); t=$(stat_of A confab "${key#*:}")
+            printf '%-40s %14s %14s %8s\n' "A over UDP ${key%%:*}" "$u" "$t" "$(ratio "$u" "$t")"
+        done ;;
     L)
         printf '%-34s %14s\n' "L logins/s (real password cost)" "$(stat_of L confab logins_per_s)" ;;
     esac

@@ -1,5 +1,6 @@
 // A small run of confab-bench against a real confab-server process (both started here, the server
-// on port 0): every expected room delivery must arrive, in order per sender. No timing is
+// on port 0), over TCP and over reliable UDP: every expected room delivery must arrive, in order
+// per sender. No timing is
 // asserted; the figures are for docs/PERFORMANCE.md, not for tests.
 #include <QProcess>
 #include <QRegularExpression>
@@ -30,6 +31,12 @@ void tst_BenchSmoke::fanout_data()
                            << qint64(2 * 10 * 5);
     QTest::newRow("big payload") << QStringList{"--clients", "4", "--senders", "2", "--messages", "20", "--payload", "9000"}
                                  << qint64(2 * 20 * 3);
+    // The same over reliable UDP (the server serves it on the TCP port's number).
+    QTest::newRow("udp") << QStringList{"--udp", "--clients", "6", "--senders", "2", "--messages", "50"}
+                         << qint64(2 * 50 * 5);
+    QTest::newRow("udp big payload")
+        << QStringList{"--udp", "--clients", "4", "--senders", "2", "--messages", "20", "--payload", "9000"}
+        << qint64(2 * 20 * 3);
 }
 
 void tst_BenchSmoke::fanout()

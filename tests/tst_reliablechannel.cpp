@@ -327,6 +327,7 @@ private slots:
     void deadPeer_data();
     void deadPeer();
     void keepaliveKeepsIdleLinkAlive();
+    void delayedAck();
     void rtoFollowsRfc6298_data();
     void rtoFollowsRfc6298();
     void rtoBackoffDoubles();
@@ -611,14 +612,18 @@ void tst_ReliableChannel::transfer_data()
     QTest::addColumn<int>("jitterMs");
     QTest::addColumn<double>("burstEnter");
     QTest::addColumn<uint>("seed");
+    QTest::addColumn<bool>("delayedAck"); // both sides, with the default delay and count
 
-    QTest::newRow("clean") << 0.0 << 0.0 << 0.0 << 0 << 0.0 << 101u;
-    QTest::newRow("loss10") << 0.10 << 0.0 << 0.0 << 0 << 0.0 << 102u;
-    QTest::newRow("loss30") << 0.30 << 0.0 << 0.0 << 0 << 0.0 << 103u;
-    QTest::newRow("duplication") << 0.0 << 0.20 << 0.0 << 0 << 0.0 << 104u;
-    QTest::newRow("reordering") << 0.0 << 0.0 << 0.25 << 10 << 0.0 << 105u;
-    QTest::newRow("lossBursts") << 0.01 << 0.0 << 0.0 << 0 << 0.002 << 106u;
-    QTest::newRow("everything") << 0.10 << 0.10 << 0.20 << 10 << 0.001 << 107u;
+    QTest::newRow("clean") << 0.0 << 0.0 << 0.0 << 0 << 0.0 << 101u << false;
+    QTest::newRow("loss10") << 0.10 << 0.0 << 0.0 << 0 << 0.0 << 102u << false;
+    QTest::newRow("loss30") << 0.30 << 0.0 << 0.0 << 0 << 0.0 << 103u << false;
+    QTest::newRow("duplication") << 0.0 << 0.20 << 0.0 << 0 << 0.0 << 104u << false;
+    QTest::newRow("reordering") << 0.0 << 0.0 << 0.25 << 10 << 0.0 << 105u << false;
+    QTest::newRow("lossBursts") << 0.01 << 0.0 << 0.0 << 0 << 0.002 << 106u << false;
+    QTest::newRow("everything") << 0.10 << 0.10 << 0.20 << 10 << 0.001 << 107u << false;
+    QTest::newRow("delayedAck clean") << 0.0 << 0.0 << 0.0 << 0 << 0.0 << 108u << true;
+    QTest::newRow("delayedAck loss10") << 0.10 << 0.0 << 0.0 << 0 << 0.0 << 109u << true;
+    QTest::newRow("delayedAck everything") << 0.10 << 0.10 << 0.20 << 10 << 0.001 << 110u << true;
 }
 
 void tst_ReliableChannel::transfer()
@@ -629,6 +634,7 @@ void tst_ReliableChannel::transfer()
     QFETCH(int, jitterMs);
     QFETCH(double, burstEnter);
     QFETCH(uint, seed);
+    QFETCH(bool, delayedAck);
     seed += seedOffset();
 
     LinkProfile profile;
@@ -694,6 +700,10 @@ void tst_ReliableChannel::transfer()
 
     QVERIFY(h.connectAndWait());
     QCOMPARE(h.serversCreated, 1);
+    if (delayedAck) {
+        h.client.setDelayedAck(Channel::DefaultAckDelayMs, Channel::DefaultAckEveryDatagrams);
+        h.server->setDelayedAck(Channel::DefaultAckDelayMs, Channel::DefaultAckEveryDatagrams);
+    }
 
     auto offer = [&](int side) {
         Channel *ch = h.channel(side);
@@ -1141,6 +1151,56 @@ void tst_ReliableChannel::keepaliveKeepsIdleLinkAlive()
     const int intervals = int(idleMs / Channel::KeepaliveIntervalMs);
     QVERIFY2(pings >= intervals - 1 && pings <= intervals + 1, qPrintable(QString::number(pings)));
     QCOMPARE(datagrams, 2 * pings);
+}
+
+void tst_ReliableChannel::delayedAck()
+{
+    Harness h(11, cleanLink(10));
+    QVERIFY(h.connectAndWait());
+    constexpr qint64 DelayMs = 50;
+    h.client.setDelayedAck(DelayMs, 4);
+    QList<qint64> ackTimes; // the client's Ack datagrams
+    h.tap = [&](int from, const QByteArray &d) {
+        if (from == ClientSide && kindOf(d) == Kind::Ack)
+            ackTimes.append(h.now);
+    };
+    auto serverSends = [&](int count) {
+        for (int i = 0; i < count; ++i)
+            QCOMPARE(h.server->send(QByteArray(100, char('a' + i)), h.now), SendResult::Queued);
+        h.flush();
+    };
+
+    // Fewer than 4 in order: delivered at once, acknowledged once the delay has passed.
+    serverSends(3);
+    const qint64 arrival = h.now + 10;
+    QVERIFY(h.runUntil([&] { return h.received[ClientSide].size() == 3; }, h.now + 1000));
+    QCOMPARE(h.now, arrival);
+    QVERIFY(ackTimes.isEmpty());
+    QVERIFY(h.runUntil([&] { return h.server->datagramsInFlight() == 0; }, h.now + 1000));
+    QCOMPARE(ackTimes, QList<qint64>{arrival + DelayMs});
+
+    // 4 in order: acknowledged on arrival, one Ack for the batch.
+    ackTimes.clear();
+    serverSends(6);
+    QVERIFY(h.runUntil([&] { return h.received[ClientSide].size() == 9; }, h.now + 1000));
+    QCOMPARE(ackTimes, QList<qint64>{h.now});
+
+    // Out of order (the first of two is lost): acknowledged on arrival, with the gap in the sack.
+    h.runFor(1000);
+    ackTimes.clear();
+    bool dropped = false;
+    h.dropIf = [&](int from, const QByteArray &d) {
+        if (from != ServerSide || kindOf(d) != Kind::Data || dropped)
+            return false;
+        dropped = true;
+        return true;
+    };
+    serverSends(2);
+    const qint64 secondArrival = h.now + 10;
+    QVERIFY(h.runUntil([&] { return !ackTimes.isEmpty(); }, h.now + 1000));
+    QCOMPARE(ackTimes.first(), secondArrival);
+    QVERIFY(h.runUntil([&] { return h.received[ClientSide].size() == 11; }, h.now + 5000));
+    QCOMPARE(h.events[ClientSide], QList<Event>{Event::Connected});
 }
 
 void tst_ReliableChannel::rtoFollowsRfc6298_data()

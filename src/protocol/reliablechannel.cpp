@@ -46,6 +46,12 @@ void ReliableChannel::setPeerTimeouts(qint64 keepaliveIntervalMs, qint64 deadPee
     m_deadPeerTimeoutMs = qMax<qint64>(deadPeerTimeoutMs, 1);
 }
 
+void ReliableChannel::setDelayedAck(qint64 delayMs, int everyDatagrams)
+{
+    m_ackDelayMs = qMax<qint64>(delayMs, 0);
+    m_ackEveryDatagrams = qMax(everyDatagrams, 1);
+}
+
 quint32 ReliableChannel::randomConnectionId()
 {
     quint32 id = 0;
@@ -146,6 +152,8 @@ void ReliableChannel::releaseBuffers()
     m_partialNextIndex = 0;
     m_rtoDeadline = -1;
     m_cookie.clear();
+    m_ackDeferredCount = 0;
+    m_ackDeferredUntil = -1;
 }
 
 // --- Sending -----------------------------------------------------------------------------------
@@ -231,6 +239,7 @@ void ReliableChannel::transmit(Outgoing &out, quint32 seq, qint64 now)
     }
     if (m_acksDue > 0)
         --m_acksDue; // this datagram carries the acknowledgement
+    noteAckSent();
     emitDatagram(d);
     if (out.transmissions > 0)
         ++m_retransmissions;
@@ -258,7 +267,15 @@ void ReliableChannel::emitAckCarrier(Kind kind, quint32 seq)
     d.sack = sackBits();
     if (m_acksDue > 0)
         --m_acksDue;
+    noteAckSent();
     emitDatagram(d);
+}
+
+void ReliableChannel::noteAckSent()
+{
+    // Every full header carries the whole acknowledgement state: nothing deferred is owed any more.
+    m_ackDeferredCount = 0;
+    m_ackDeferredUntil = -1;
 }
 
 quint64 ReliableChannel::sackBits() const
@@ -278,6 +295,8 @@ QList<QByteArray> ReliableChannel::takeDatagrams()
     while (m_acksDue > 0 && (m_state == State::Connected || m_state == State::Closing))
         emitAckCarrier(Kind::Ack, 0);
     m_acksDue = 0;
+    if (m_state != State::Connected && m_state != State::Closing)
+        noteAckSent(); // nothing is acknowledged any more
     return std::exchange(m_datagramsOut, {});
 }
 
@@ -424,8 +443,17 @@ bool ReliableChannel::acceptAck(const Datagram &d) const
 
 void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
 {
-    m_acksDue = qMax(m_acksDue, 1);
     const qint32 offset = seqDiff(d.seq, m_rcvNext);
+    // In-order Data with no gap behind it may wait for a delayed acknowledgement; anything else
+    // tells the sender something it needs at once (a loss, a lost ack, a keepalive, a close).
+    const bool deferrable = m_ackDelayMs > 0 && d.kind == Kind::Data && offset == 0 && m_rcvBufferedCount == 0
+                            && m_state == State::Connected;
+    if (deferrable && m_acksDue == 0 && ++m_ackDeferredCount < m_ackEveryDatagrams) {
+        if (m_ackDeferredUntil < 0)
+            m_ackDeferredUntil = now + m_ackDelayMs;
+    } else {
+        m_acksDue = qMax(m_acksDue, 1);
+    }
     if (offset >= qint32(Window))
         return;
     // A duplicate means the acknowledgement that answered the original went missing (or the
@@ -610,6 +638,8 @@ qint64 ReliableChannel::nextTimeoutAt() const
         consider(qMax(m_lastHeard, m_waitingSince) + m_deadPeerTimeoutMs);
     if (m_state == State::Connected && m_sndNxt == m_sndUna)
         consider(m_lastHeard + m_keepaliveIntervalMs);
+    if (m_ackDeferredUntil >= 0)
+        consider(m_ackDeferredUntil);
     return at;
 }
 
@@ -623,6 +653,10 @@ void ReliableChannel::onTimer(qint64 now)
         finish(State::Dead, now, 0);
         emitEvent(Event::Dead);
         return;
+    }
+    if (m_ackDeferredUntil >= 0 && now >= m_ackDeferredUntil) {
+        m_acksDue = qMax(m_acksDue, 1); // goes out with the next takeDatagrams()
+        noteAckSent();
     }
     if (m_rtoDeadline >= 0 && now >= m_rtoDeadline)
         onRetransmissionTimeout(now);

@@ -118,6 +118,16 @@ public:
     qint64 keepaliveIntervalMs() const { return m_keepaliveIntervalMs; }
     qint64 deadPeerTimeoutMs() const { return m_deadPeerTimeoutMs; }
 
+    // Delayed acknowledgement (docs/PROTOCOL-UDP.md §6), off unless set: an acknowledgement owed
+    // only for in-order Data waits until `everyDatagrams` such datagrams are owed one or `delayMs`
+    // has passed (onTimer() sends it), whichever comes first, unless a datagram of ours carries it
+    // sooner. Duplicates, out-of-order or gap-filling arrivals, Ping and Close are still answered
+    // in the same batch. A receiver of many small payloads then sends one Ack per few datagrams
+    // instead of one per read batch. delayMs <= 0 turns it off.
+    void setDelayedAck(qint64 delayMs, int everyDatagrams);
+    static constexpr qint64 DefaultAckDelayMs = 10;
+    static constexpr int DefaultAckEveryDatagrams = 8;
+
     Role role() const { return m_role; }
     State state() const { return m_state; }
     quint32 connectionId() const { return m_connectionId; }
@@ -203,6 +213,7 @@ private:
     void transmit(Outgoing &out, quint32 seq, qint64 now);
     void emitDatagram(const UdpWire::Datagram &datagram);
     void emitAckCarrier(UdpWire::Kind kind, quint32 seq);
+    void noteAckSent();
     quint64 sackBits() const;
 
     bool handleEstablished(UdpWire::Datagram &d, qint64 now);
@@ -251,6 +262,12 @@ private:
     int m_partialNextIndex = 0;
     int m_partialCount = 0;
     int m_acksDue = 0; // acknowledgements owed: each outgoing full-header datagram pays one
+    // Delayed acknowledgement (off while m_ackDelayMs is 0): in-order Data owed an ack, and when
+    // that ack is due at the latest (-1: none owed).
+    qint64 m_ackDelayMs = 0;
+    int m_ackEveryDatagrams = 1;
+    int m_ackDeferredCount = 0;
+    qint64 m_ackDeferredUntil = -1;
 
     // RFC 6298
     double m_srtt = 0;

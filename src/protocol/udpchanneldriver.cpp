@@ -31,6 +31,11 @@ void UdpChannelDriver::setPeerTimeouts(qint64 keepaliveIntervalMs, qint64 deadPe
     schedule();
 }
 
+void UdpChannelDriver::setDelayedAck(qint64 delayMs, int everyDatagrams)
+{
+    m_channel.setDelayedAck(delayMs, everyDatagrams);
+}
+
 bool UdpChannelDriver::handleDatagram(const QByteArray &datagram)
 {
     return m_channel.handleDatagram(datagram, now());
@@ -172,10 +177,16 @@ void UdpChannelDriver::schedule()
             return;
         }
     }
+    // Re-arming costs more than an early wake-up (the event dispatcher keeps its timers in a sorted
+    // list, and the deadline moves with nearly every datagram under load): a timer already due no
+    // later than `at` is left alone; when it fires, onTimer() finds nothing due and re-arms.
+    if (m_timer.isActive() && m_timerDueAt <= at)
+        return;
     const qint64 wait = qMax<qint64>(0, at - current);
     // Short waits (retransmissions) need a precise timer; keepalive and linger do not.
     m_timer.setTimerType(wait < 2000 ? Qt::PreciseTimer : Qt::CoarseTimer);
     m_timer.start(int(qMin<qint64>(wait, 24 * 3600 * 1000)));
+    m_timerDueAt = at;
 }
 
 void UdpChannelDriver::onTimer()

@@ -56,6 +56,8 @@ public:
 
     // See ReliableChannel::setPeerTimeouts(); re-arms the timer.
     void setPeerTimeouts(qint64 keepaliveIntervalMs, qint64 deadPeerTimeoutMs);
+    // See ReliableChannel::setDelayedAck().
+    void setDelayedAck(qint64 delayMs, int everyDatagrams);
 
     // Feeds one datagram from the peer. Emits nothing: call drain() after the batch. Returns
     // whether the channel accepted it (false: dropped, nothing changed).
@@ -94,6 +96,7 @@ private:
     DatagramWriter m_writer;
     QElapsedTimer m_clock;
     QTimer m_timer;
+    qint64 m_timerDueAt = -1; // the channel time m_timer was armed for
     std::deque<QByteArray> m_backlog;
     qsizetype m_backlogBytes = 0;
     bool m_closeRequested = false;

@@ -299,6 +299,9 @@ void UdpConnection::startWith(const QHostAddress &address)
     m_ownDriver = new UdpChannelDriver(
         ReliableChannel::Role::Client, ReliableChannel::randomConnectionId(),
         [this](const QByteArray &datagram) { m_socket->writeDatagram(datagram, m_peerAddress, m_peerPort); }, this);
+    // A client mostly receives (room traffic fans out to it): one Ack per few datagrams, not per
+    // read, spares the server that shares one socket among all its clients.
+    m_ownDriver->setDelayedAck(ReliableChannel::DefaultAckDelayMs, ReliableChannel::DefaultAckEveryDatagrams);
     attachDriver(m_ownDriver);
     qCDebug(lcUdp).noquote() << "connecting to" << address.toString() << m_peerPort << "over UDP from port"
                              << m_socket->localPort();

@@ -44,6 +44,10 @@ bool UdpListener::bind(const QHostAddress &address, quint16 port, QString *error
             *error = m_socket->errorString();
         return false;
     }
+    // Every UDP client shares this one socket's receive buffer (a TCP peer has its own): with the
+    // system's default (about 200 KiB, some 300 small datagrams) a burst of acknowledgements from
+    // a few hundred room members overflows it. The kernel caps the size at net.core.rmem_max.
+    m_socket->setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, ReceiveBufferBytes);
     return true;
 }
 

@@ -66,6 +66,8 @@ public:
     // Datagrams read per readyRead before the loop yields to other events (a flood must not
     // starve timers and the other sockets); the rest are announced again on the next turn.
     static constexpr int MaxDatagramsPerRead = 256;
+    // The socket's receive buffer, shared by every UDP client (capped by net.core.rmem_max).
+    static constexpr int ReceiveBufferBytes = 4 * 1024 * 1024;
 
     explicit UdpListener(QObject *parent = nullptr);
     ~UdpListener() override;
