@@ -521,15 +521,21 @@ void tst_PeerChats::rendezvousFieldsAreChecked()
     QCOMPARE(ErrorCode(error->integer(Key::Code)), ErrorCode::BadField);
 }
 
-// A TLS client socket showing `identity`, connected to 127.0.0.1:port.
-std::unique_ptr<QSslSocket> tlsCaller(quint16 port, const PeerIdentity &identity)
+// TLS as a client showing `identity` uses it, asking for (not verifying) the peer's certificate.
+QSslConfiguration showing(const PeerIdentity &identity)
 {
-    auto socket = std::make_unique<QSslSocket>();
     QSslConfiguration config = QSslConfiguration::defaultConfiguration();
     config.setLocalCertificate(identity.certificate());
     config.setPrivateKey(identity.key());
     config.setPeerVerifyMode(QSslSocket::QueryPeer);
-    socket->setSslConfiguration(config);
+    return config;
+}
+
+// A TLS client socket showing `identity`, connected to 127.0.0.1:port.
+std::unique_ptr<QSslSocket> tlsCaller(quint16 port, const PeerIdentity &identity)
+{
+    auto socket = std::make_unique<QSslSocket>();
+    socket->setSslConfiguration(showing(identity));
     socket->connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
     return socket;
 }
@@ -606,12 +612,8 @@ void tst_PeerChats::connectorRefusesAListenerWithTheWrongCertificate()
     const PeerIdentity shown = PeerIdentity::generate();
     QVERIFY(!announced.isNull() && !shown.isNull());
 
-    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
-    config.setLocalCertificate(shown.certificate());
-    config.setPrivateKey(shown.key());
-    config.setPeerVerifyMode(QSslSocket::QueryPeer);
     QSslServer listener;
-    listener.setSslConfiguration(config);
+    listener.setSslConfiguration(showing(shown));
     QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
     QByteArray received;
     QPointer<QSslSocket> accepted; // QSslServer deletes it once it is closed
