@@ -13,6 +13,7 @@
 #include <QSslSocket>
 #include <QTcpServer>
 
+#include <csignal>
 #include <memory>
 #include <unistd.h>
 
@@ -143,11 +144,16 @@ private:
     QByteArray m_capture;
 };
 
-QString cliPath()
+QString programPath(const QString &name)
 {
     const QString dir = qEnvironmentVariableIsSet("CONFAB_BIN_DIR") ? qEnvironmentVariable("CONFAB_BIN_DIR")
                                                                     : QCoreApplication::applicationDirPath() + QStringLiteral("/../bin");
-    return dir + QStringLiteral("/confab-cli");
+    return dir + u'/' + name;
+}
+
+QString cliPath()
+{
+    return programPath(QStringLiteral("confab-cli"));
 }
 
 } // namespace
@@ -175,6 +181,7 @@ private slots:
     void captureHoldsNoSecretsOverTls();
     void reloadServesTheNewCertificateAndKeepsSessions();
     void cliWithoutTerminalNeedsTheFingerprint();
+    void serverProgramFlagsAndSighupReload();
 
 private:
     // A TLS server with certificate A (copied, so reload tests can replace the files).
@@ -638,6 +645,51 @@ void tst_Tls::cliWithoutTerminalNeedsTheFingerprint()
     // Remembered: the next run needs no flag.
     QCOMPARE(run({}, &out, &err), 0);
     QVERIFY2(out.contains(QLatin1String("over tcp with TLS")), qPrintable(out + err));
+}
+
+void tst_Tls::serverProgramFlagsAndSighupReload()
+{
+    const QString serverPath = programPath(QStringLiteral("confab-server"));
+    QVERIFY2(QFileInfo(serverPath).isExecutable(), qPrintable(serverPath));
+    const QString certificate = m_clientDir->filePath(QStringLiteral("server.crt"));
+    const QString key = m_clientDir->filePath(QStringLiteral("server.key"));
+    QVERIFY(copyOver(m_a.certificate, certificate) && copyOver(m_a.key, key));
+    const QStringList common{QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0"),
+                             QStringLiteral("--data-dir"), m_clientDir->filePath(QStringLiteral("data"))};
+
+    // Usage errors and unreadable files end the program with a sentence and a non-zero code.
+    auto runToEnd = [&](const QStringList &arguments, QString *err) {
+        QProcess server;
+        server.start(serverPath, common + arguments);
+        if (!QTest::qWaitFor([&] { return server.state() == QProcess::NotRunning; }, EventTimeoutMs)) {
+            server.kill();
+            (void)QTest::qWaitFor([&] { return server.state() == QProcess::NotRunning; }, EventTimeoutMs);
+            return -1;
+        }
+        *err = QString::fromUtf8(server.readAllStandardError());
+        return server.exitCode();
+    };
+    QString err;
+    QCOMPARE(runToEnd({QStringLiteral("--tls-cert"), certificate}, &err), 3);
+    QVERIFY2(err.contains(QLatin1String("go together")), qPrintable(err));
+    QCOMPARE(runToEnd({QStringLiteral("--tls-cert"), certificate + QStringLiteral(".missing"), QStringLiteral("--tls-key"), key}, &err), 1);
+    QVERIFY2(err.contains(QLatin1String("cannot read the TLS certificate")), qPrintable(err));
+
+    // Running: the fingerprint is printed; SIGHUP after the files changed prints the new one.
+    QProcess server;
+    QString out;
+    QObject::connect(&server, &QProcess::readyReadStandardOutput, &server, [&] { out += QString::fromUtf8(server.readAllStandardOutput()); });
+    server.start(serverPath, common + QStringList{QStringLiteral("--tls-cert"), certificate, QStringLiteral("--tls-key"), key});
+    const QString fingerprintLine = QStringLiteral("confab-server TLS certificate SHA-256 fingerprint %1");
+    QVERIFY2(QTest::qWaitFor([&] { return out.contains(fingerprintLine.arg(m_a.fingerprint)); }, EventTimeoutMs), qPrintable(out));
+    QVERIFY2(out.contains(QLatin1String("(TCP with TLS, UDP)")), qPrintable(out));
+    QVERIFY(copyOver(m_b.certificate, certificate) && copyOver(m_b.key, key));
+    ::kill(pid_t(server.processId()), SIGHUP);
+    QVERIFY2(QTest::qWaitFor([&] { return out.contains(fingerprintLine.arg(m_b.fingerprint)); }, EventTimeoutMs), qPrintable(out));
+    QCOMPARE(server.state(), QProcess::Running);
+    server.terminate(); // SIGTERM: a clean shutdown
+    QVERIFY(QTest::qWaitFor([&] { return server.state() == QProcess::NotRunning; }, EventTimeoutMs));
+    QCOMPARE(server.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Tls)
