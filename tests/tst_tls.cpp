@@ -175,6 +175,7 @@ private slots:
     void changedCertificateIsRefused();
     void certificateSignedByTrustedAuthorityNeedsNoQuestion();
     void plainClientIsTurnedAwayAndOthersStillServed();
+    void refusalSentDuringTheHandshakeStillArrives();
     void autoModeFindsTlsAndPlainServers_data();
     void autoModeFindsTlsAndPlainServers();
     void captureHoldsNoSecretsOverTls_data();
@@ -485,6 +486,26 @@ void tst_Tls::plainClientIsTurnedAwayAndOthersStillServed()
     QSignalSpy atBob(bob.get(), &ClientSession::lobbyMessageReceived);
     alice->sendLobbyMessage(QStringLiteral("still here"));
     QVERIFY(atBob.wait(EventTimeoutMs));
+}
+
+void tst_Tls::refusalSentDuringTheHandshakeStillArrives()
+{
+    // The server refuses a banned address as soon as it accepts the connection, before the TLS
+    // handshake has ended; the error waits for the handshake and then reaches the client.
+    QVERIFY(startTlsServer(m_a));
+    QVERIFY(m_server->server->banAddress(QHostAddress::LocalHost, 0, QStringLiteral("testing")));
+    auto session = newSession();
+    session->setTrustedFingerprint(m_a.fingerprint);
+    QSignalSpy errors(session.get(), &ClientSession::errorOccurred);
+    QSignalSpy lost(session.get(), &ClientSession::connectionLost);
+    session->connectToServer(QStringLiteral("127.0.0.1"), m_server->port(), QStringLiteral("alice"), Password);
+    QTRY_COMPARE_WITH_TIMEOUT(session->state(), State::Disconnected, LoginTimeoutMs);
+    QStringList said;
+    for (const QList<QVariant> &error : std::as_const(errors))
+        said << error.at(2).toString();
+    for (const QList<QVariant> &reason : std::as_const(lost))
+        said << reason.at(0).toString();
+    QVERIFY2(said.join(u'|').contains(QLatin1String("banned")), qPrintable(said.join(u'|')));
 }
 
 void tst_Tls::autoModeFindsTlsAndPlainServers_data()

@@ -171,6 +171,7 @@ void ClientSession::startConnection(Transport transport)
     m_verdict = CertificateVerdict::None;
     m_serverTrust = ServerTrust::None;
     m_tlsAttempt = false;
+    m_tlsRetryAllowed = false;
     if (transport == Transport::Udp && m_tlsMode == TlsMode::On) {
         m_endReason = m_transport == Transport::Udp
             ? tr("TLS was asked for, but it runs over TCP only, and UDP was chosen")

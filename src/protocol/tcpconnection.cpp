@@ -73,6 +73,10 @@ void TcpConnection::setUpTls(QSslSocket *socket)
     m_tls = true;
     connect(socket, &QSslSocket::encrypted, this, [this] {
         markHeard();
+        if (m_closing) {
+            m_socket->disconnectFromHost(); // close() came during the handshake
+            return;
+        }
         emit connected();
     });
     // Direct, so a slot can still call ignoreSslErrors() before the handshake goes on.
@@ -118,6 +122,11 @@ void TcpConnection::close()
     if (m_closing)
         return;
     m_closing = true;
+    // During a TLS handshake the frames written so far (a refusal, say) wait for it to end:
+    // closing now would stall the handshake and lose them. Closed once encrypted; a handshake
+    // that never ends is bounded by the keepalive's idle timeout.
+    if (m_tls && m_tcpUp && !isEncrypted())
+        return;
     m_socket->disconnectFromHost(); // flushes pending writes first
 }
 
