@@ -8,7 +8,7 @@ packages=(
     qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     libqt6sql6-sqlite libqt6svg6 libgl-dev libssl-dev
     xvfb xauth imagemagick fonts-dejavu-core fonts-noto-color-emoji
-    netcat-openbsd
+    netcat-openbsd openssl
 )
 
 missing=()

@@ -1,9 +1,12 @@
 #include "clientsession.h"
 
 #include "tcpconnection.h"
+#include "tlsfingerprint.h"
 #include "udpconnection.h"
 
+#include <QMetaMethod>
 #include <QMetaObject>
+#include <QSslSocket>
 
 #include <algorithm>
 
@@ -117,6 +120,11 @@ void ClientSession::connectToServer(const QString &host, quint16 port, const QSt
     }
 
     m_activeTransport = Transport::Auto;
+    m_probedTransports.reset();
+    m_tlsAfterPlain = false;
+    m_trustedNow.clear();
+    m_fingerprintAwaitingTrust.clear();
+    clearEncryption();
 
     qCInfo(lcClient) << "connecting to" << host << port << "as" << user << "over" << transportName(m_transport);
     setState(State::Connecting);
@@ -140,6 +148,7 @@ void ClientSession::connectToServer(const QString &host, quint16 port, const QSt
 void ClientSession::onProbeAnswered(quint16 transports)
 {
     cancelProbe();
+    m_probedTransports = transports;
     qCDebug(lcClient) << "the server serves" << Qt::hex << transports;
     // TCP whenever it is served (it needs no keepalive traffic to stay up through NATs and
     // firewalls); UDP when it is the only one.
@@ -159,6 +168,19 @@ void ClientSession::cancelProbe()
 
 void ClientSession::startConnection(Transport transport)
 {
+    m_verdict = CertificateVerdict::None;
+    m_serverTrust = ServerTrust::None;
+    m_tlsAttempt = false;
+    m_tlsRetryAllowed = false;
+    if (transport == Transport::Udp && m_tlsMode == TlsMode::On) {
+        m_endReason = m_transport == Transport::Udp
+            ? tr("TLS was asked for, but it runs over TCP only, and UDP was chosen")
+            : tr("TLS was asked for, but the server at %1:%2 serves only UDP, which is not encrypted").arg(m_host).arg(m_port);
+        m_endReported = true;
+        emit errorOccurred(Error::ConnectFailed, ErrorCode::None, m_endReason);
+        onDisconnected();
+        return;
+    }
     Connection *connection = nullptr;
     if (transport == Transport::Udp) {
         auto *udp = new UdpConnection(this);
@@ -167,6 +189,13 @@ void ClientSession::startConnection(Transport transport)
     } else {
         auto *tcp = new TcpConnection(this);
         connect(tcp, &TcpConnection::connectFailed, this, &ClientSession::onConnectFailed);
+        m_tlsAttempt = useTls();
+        m_tlsRetryAllowed = !m_tlsAttempt && m_tlsMode == TlsMode::Auto && !m_probedTransports && !m_tlsAfterPlain;
+        if (m_tlsAttempt) {
+            // Direct: the verdict must be given while the handshake waits for it.
+            connect(tcp, &TcpConnection::sslErrors, this, &ClientSession::onSslErrors, Qt::DirectConnection);
+            connect(tcp, &TcpConnection::handshakeFailed, this, &ClientSession::onHandshakeFailed);
+        }
         connection = tcp;
     }
     m_connection = connection;
@@ -176,21 +205,250 @@ void ClientSession::startConnection(Transport transport)
     connect(connection, &Connection::invalidMessage, this, &ClientSession::onInvalidMessage);
     connect(connection, &Connection::protocolError, this, &ClientSession::onProtocolError);
     connect(connection, &Connection::timedOut, this, &ClientSession::onTimedOut);
-    connect(connection, &Connection::disconnected, this, &ClientSession::onDisconnected);
+    connect(connection, &Connection::disconnected, this, &ClientSession::onConnectionDisconnected);
     connect(connection, &Connection::roundTripMeasured, this, [this](int milliseconds) {
         m_roundTripMs = milliseconds;
         emit roundTripChanged(milliseconds);
     });
 
     m_activeTransport = transport;
-    qCDebug(lcClient) << "using" << transportName(transport);
+    qCDebug(lcClient) << "using" << transportName(transport) << (m_tlsAttempt ? "with TLS" : "");
     emit transportChosen(transport);
     if (m_connection != connection)
         return; // a slot replaced or dropped this attempt
     if (auto *udp = qobject_cast<UdpConnection *>(connection))
         udp->connectToHost(m_host, m_port);
+    else if (m_tlsAttempt)
+        static_cast<TcpConnection *>(connection)->connectToHostEncrypted(m_host, m_port, clientTlsConfiguration());
     else
         static_cast<TcpConnection *>(connection)->connectToHost(m_host, m_port);
+}
+
+// --- TLS (docs/PROTOCOL.md §10) ---------------------------------------------------------------
+
+bool ClientSession::useTls() const
+{
+    switch (m_tlsMode) {
+    case TlsMode::Off:
+        return false;
+    case TlsMode::On:
+        return true;
+    case TlsMode::Auto:
+        break;
+    }
+    // A server trusted before spoke TLS then: never plain text for it.
+    if (!m_knownServers.fingerprint(m_host, m_port).isEmpty())
+        return true;
+    if (m_probedTransports)
+        return *m_probedTransports & UdpWire::TransportTls;
+    return m_tlsAfterPlain; // no probe answer: plain first, TLS if the server turns plain away
+}
+
+QSslConfiguration ClientSession::clientTlsConfiguration() const
+{
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setProtocol(QSsl::TlsV1_2OrLater);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    if (!m_extraCaCertificates.isEmpty())
+        configuration.setCaCertificates(QSslConfiguration::systemCaCertificates() + m_extraCaCertificates);
+    return configuration;
+}
+
+void ClientSession::setTrustedFingerprint(const QString &fingerprint)
+{
+    m_trustedFingerprint = normalizedFingerprint(fingerprint);
+}
+
+bool ClientSession::isEncrypted() const
+{
+    return m_connection && m_connection->isEncrypted();
+}
+
+QString ClientSession::tlsModeName(TlsMode mode)
+{
+    switch (mode) {
+    case TlsMode::Auto: return QStringLiteral("auto");
+    case TlsMode::On: return QStringLiteral("on");
+    case TlsMode::Off: return QStringLiteral("off");
+    }
+    return {};
+}
+
+std::optional<ClientSession::TlsMode> ClientSession::tlsModeFromName(const QString &name)
+{
+    for (TlsMode mode : {TlsMode::Auto, TlsMode::On, TlsMode::Off}) {
+        if (name.compare(tlsModeName(mode), Qt::CaseInsensitive) == 0)
+            return mode;
+    }
+    return std::nullopt;
+}
+
+// Runs inside the handshake, only when the certificate did not verify against the authorities.
+// Ignoring the errors lets the handshake finish; otherwise it fails and onHandshakeFailed() acts
+// on the verdict.
+void ClientSession::onSslErrors(const QList<QSslError> &errors)
+{
+    auto *tcp = qobject_cast<TcpConnection *>(m_connection.data());
+    if (!tcp)
+        return;
+    const QString presented = certificateFingerprint(tcp->peerCertificate());
+    m_presentedFingerprint = presented;
+    QStringList reasons;
+    for (const QSslError &error : errors)
+        reasons << error.errorString();
+    qCInfo(lcClient).noquote() << "server certificate" << presented << "not verified by an authority:" << reasons.join(QStringLiteral("; "));
+    if (presented.isEmpty())
+        return;
+    const QString pinned = m_knownServers.fingerprint(m_host, m_port);
+    if (!pinned.isEmpty()) {
+        if (pinned == presented) {
+            m_serverTrust = ServerTrust::Pinned;
+            tcp->ignoreSslErrors();
+        } else {
+            m_pinnedFingerprint = pinned;
+            m_verdict = CertificateVerdict::Mismatch;
+        }
+        return;
+    }
+    if (presented == m_trustedNow) { // trusted just now, but the pin could not be saved
+        m_serverTrust = ServerTrust::Pinned;
+        tcp->ignoreSslErrors();
+        return;
+    }
+    if (!m_trustedFingerprint.isEmpty()) {
+        if (presented != m_trustedFingerprint) {
+            m_verdict = CertificateVerdict::NotTheTrustedOne;
+            return;
+        }
+        QString error;
+        if (m_knownServers.pin(m_host, m_port, presented, &error)) {
+            QMetaObject::invokeMethod(this, [this, presented] {
+                emit serverCertificatePinned(presented, m_knownServers.path());
+            }, Qt::QueuedConnection);
+        } else {
+            qCWarning(lcClient).noquote() << "cannot remember the server's certificate:" << error;
+        }
+        m_serverTrust = ServerTrust::Pinned;
+        tcp->ignoreSslErrors();
+        return;
+    }
+    m_verdict = CertificateVerdict::NeedsTrust;
+}
+
+void ClientSession::onHandshakeFailed(const QString &reason)
+{
+    qCInfo(lcClient).noquote() << "TLS handshake with" << m_host << m_port << "failed:" << reason;
+    const QString server = QStringLiteral("%1:%2").arg(m_host).arg(m_port);
+    switch (m_verdict) {
+    case CertificateVerdict::Mismatch: {
+        const int line = m_knownServers.lineNumber(m_host, m_port);
+        emit serverCertificateMismatch(m_host, m_port, m_pinnedFingerprint, m_presentedFingerprint, m_knownServers.path());
+        failUntrusted(tr("REFUSED: the server at %1 presented a different TLS certificate from the one trusted before. "
+                         "Someone may be intercepting the connection, or the server's administrator replaced the "
+                         "certificate. Trusted SHA-256 fingerprint: %2. Presented: %3. Nothing was sent. Only if the "
+                         "administrator confirms the new fingerprint, delete the line for %4 (line %5) in %6 and connect again.")
+                          .arg(server, m_pinnedFingerprint, m_presentedFingerprint, KnownServers::serverKey(m_host, m_port))
+                          .arg(line)
+                          .arg(m_knownServers.path()));
+        return;
+    }
+    case CertificateVerdict::NotTheTrustedOne:
+        failUntrusted(tr("the server at %1 presented a TLS certificate with SHA-256 fingerprint %2, not the expected %3; "
+                         "nothing was sent")
+                          .arg(server, m_presentedFingerprint, m_trustedFingerprint));
+        return;
+    case CertificateVerdict::NeedsTrust:
+        if (!isSignalConnected(QMetaMethod::fromSignal(&ClientSession::serverCertificateNeedsTrust))) {
+            failUntrusted(tr("the server at %1 presented a TLS certificate that no trusted authority signed and that this "
+                             "client has not seen before (SHA-256 fingerprint %2); nothing was sent")
+                              .arg(server, m_presentedFingerprint));
+            return;
+        }
+        m_fingerprintAwaitingTrust = m_presentedFingerprint;
+        m_phaseTimer.stop(); // the user may take their time
+        detachConnection();
+        emit serverCertificateNeedsTrust(m_fingerprintAwaitingTrust, m_host, m_port);
+        return;
+    case CertificateVerdict::None:
+        break;
+    }
+    detachConnection();
+    if (m_tlsAfterPlain) {
+        m_endReason = tr("the server at %1 closed the connection without a greeting, over plain TCP and over TLS (%2)")
+                          .arg(server, reason);
+        m_endReported = true;
+        emit errorOccurred(Error::ConnectFailed, ErrorCode::None, m_endReason);
+        if (m_state != State::Disconnected)
+            onDisconnected();
+        return;
+    }
+    m_endReason = tr("the TLS handshake with %1 failed: %2").arg(server, reason);
+    if (m_tlsMode == TlsMode::On)
+        m_endReason += tr(" (is TLS turned on at the server?)");
+    m_endReported = true;
+    emit errorOccurred(Error::ConnectFailed, ErrorCode::None, m_endReason);
+    if (m_state != State::Disconnected)
+        onDisconnected();
+}
+
+void ClientSession::trustServerCertificate(const QString &fingerprint)
+{
+    if (!isAwaitingTrust() || normalizedFingerprint(fingerprint) != m_fingerprintAwaitingTrust) {
+        qCWarning(lcClient) << "trustServerCertificate() ignored: no question about" << fingerprint;
+        return;
+    }
+    m_trustedNow = m_fingerprintAwaitingTrust;
+    m_fingerprintAwaitingTrust.clear();
+    QString error;
+    if (m_knownServers.pin(m_host, m_port, m_trustedNow, &error))
+        emit serverCertificatePinned(m_trustedNow, m_knownServers.path());
+    else
+        qCWarning(lcClient).noquote() << "cannot remember the server's certificate:" << error;
+    if (m_state != State::Connecting)
+        return; // a slot gave up meanwhile
+    startPhaseTimer(m_connectTimeoutMs);
+    startConnection(Transport::Tcp);
+}
+
+void ClientSession::rejectServerCertificate()
+{
+    if (!isAwaitingTrust())
+        return;
+    const QString fingerprint = m_fingerprintAwaitingTrust;
+    m_fingerprintAwaitingTrust.clear();
+    failUntrusted(tr("the server's TLS certificate (SHA-256 fingerprint %1) was not trusted; nothing was sent").arg(fingerprint));
+}
+
+void ClientSession::failUntrusted(const QString &message)
+{
+    m_endReason = message;
+    m_endReported = true;
+    detachConnection();
+    emit errorOccurred(Error::UntrustedServer, ErrorCode::None, message);
+    if (m_state != State::Disconnected)
+        onDisconnected();
+}
+
+// Forgets the connection in use without hearing from it again. Deleted later, not aborted here:
+// this may run inside its socket's own signal.
+void ClientSession::detachConnection()
+{
+    if (!m_connection)
+        return;
+    Connection *connection = m_connection;
+    m_connection = nullptr;
+    disconnect(connection, nullptr, this, nullptr);
+    connection->deleteLater();
+}
+
+void ClientSession::clearEncryption()
+{
+    m_serverTrust = ServerTrust::None;
+    m_serverCertificate = QSslCertificate();
+    if (m_serverFingerprint.isEmpty())
+        return;
+    m_serverFingerprint.clear();
+    emit encryptionChanged(false, QString());
 }
 
 QString ClientSession::transportName(Transport transport)
@@ -336,6 +594,15 @@ void ClientSession::onConnected()
     setState(State::Handshaking);
     startPhaseTimer(m_connectTimeoutMs);
     m_connection->send(Message::hello(m_agent));
+    auto *tcp = qobject_cast<TcpConnection *>(m_connection.data());
+    if (tcp && tcp->isEncrypted()) {
+        m_serverCertificate = tcp->peerCertificate();
+        m_serverFingerprint = certificateFingerprint(m_serverCertificate);
+        if (m_serverTrust == ServerTrust::None)
+            m_serverTrust = ServerTrust::CertificateAuthority;
+        qCInfo(lcClient).noquote() << "TLS established; server certificate" << m_serverFingerprint << "trusted by" << m_serverTrust;
+        emit encryptionChanged(true, m_serverFingerprint);
+    }
 }
 
 void ClientSession::onMessage(const Message &message)
@@ -534,10 +801,35 @@ void ClientSession::onPhaseTimeout()
         return;
     }
     cancelProbe();
+    m_tlsRetryAllowed = false; // silence is not a reason to try TLS
     if (m_connection)
         m_connection->abort();
     if (m_state != State::Disconnected)
         onDisconnected();
+}
+
+// Auto TLS, plain attempt: a server that closes the connection before sending a single frame
+// is taken to speak only TLS (it read our Hello as a broken TLS record, or answered with a TLS
+// alert); the session connects once more, over TLS. Nothing secret was sent: the password goes
+// only after the server's Welcome.
+void ClientSession::onConnectionDisconnected()
+{
+    if (m_tlsRetryAllowed && m_state == State::Handshaking && m_connection && m_connection->stats().framesIn == 0) {
+        qCInfo(lcClient) << "the server closed a plain connection without a word; trying TLS";
+        m_tlsRetryAllowed = false;
+        m_tlsAfterPlain = true;
+        m_established = false;
+        m_endReason.clear();
+        detachConnection();
+        setState(State::Connecting);
+        startPhaseTimer(m_connectTimeoutMs);
+        startConnection(Transport::Tcp);
+        return;
+    }
+    if (!m_tlsAttempt && m_state == State::Handshaking && m_endReason.isEmpty() && m_connection
+        && m_connection->transport() == Connection::Transport::Tcp && m_connection->stats().framesIn == 0)
+        m_endReason = tr("the server closed the connection without a greeting (does it accept TLS only?)");
+    onDisconnected();
 }
 
 void ClientSession::onDisconnected()
@@ -561,6 +853,8 @@ void ClientSession::onDisconnected()
     }
     m_established = false;
     m_joinedRooms.clear();
+    m_fingerprintAwaitingTrust.clear();
+    clearEncryption();
     setState(State::Disconnected);
 }
 

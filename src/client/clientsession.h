@@ -19,9 +19,19 @@
 // PROBE) and waits up to probeTimeoutMs() for the answer: TCP when the server says it serves TCP,
 // UDP when it serves only UDP, TCP when nobody answers (docs/PROTOCOL-UDP.md §15).
 // transportChosen() / activeTransport() tell which one is in use.
+//
+// TLS (setTlsMode(), docs/PROTOCOL.md §10): over TCP the session can speak TLS. Hello, and so the
+// password, is sent only once the handshake has succeeded and the server's certificate is
+// trusted: it verifies against the system's certificate authorities, or its SHA-256 fingerprint
+// is pinned for host:port in the known-servers file (KnownServers), or the user trusts it now.
+// An unknown certificate pauses the attempt with serverCertificateNeedsTrust(); the UI answers
+// with trustServerCertificate() (pinned, then the session connects again) or
+// rejectServerCertificate(). A certificate that differs from the pinned one is refused:
+// serverCertificateMismatch(), then errorOccurred(Error::UntrustedServer).
 #pragma once
 
 #include "connection.h"
+#include "knownservers.h"
 #include "protocol.h"
 
 #include <QDateTime>
@@ -30,6 +40,9 @@
 #include <QLoggingCategory>
 #include <QObject>
 #include <QPointer>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslError>
 #include <QString>
 #include <QTimer>
 
@@ -95,6 +108,8 @@ class ClientSession : public QObject
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
     Q_PROPERTY(QString userName READ userName NOTIFY loggedIn)
     Q_PROPERTY(int roundTripMs READ roundTripMs NOTIFY roundTripChanged)
+    Q_PROPERTY(bool encrypted READ isEncrypted NOTIFY encryptionChanged)
+    Q_PROPERTY(QString serverFingerprint READ serverFingerprint NOTIFY encryptionChanged)
 public:
     enum class State {
         Disconnected,
@@ -114,8 +129,25 @@ public:
         TimedOut,      // connecting, the handshake or the login took too long, or the server went silent
         ProtocolError, // the server sent something this client cannot read
         ConnectionLost,// the connection ended without quit()
+        UntrustedServer, // TLS: the server's certificate was not trusted (changed, rejected, or unknown with nobody to ask)
     };
     Q_ENUM(Error)
+
+    enum class TlsMode {
+        Auto, // TLS when the server is known to speak it (pinned, or its probe answer says so);
+              // without a probe answer, plain TCP first and TLS if the server closes it unanswered
+        On,   // TLS or nothing
+        Off,  // plain TCP
+    };
+    Q_ENUM(TlsMode)
+
+    // How the server's certificate came to be trusted.
+    enum class ServerTrust {
+        None,                 // no TLS (or not yet)
+        CertificateAuthority, // verified against the system's certificate authorities
+        Pinned,               // matches the fingerprint pinned for host:port (or trusted just now)
+    };
+    Q_ENUM(ServerTrust)
 
     enum class Transport {
         Auto, // probe the server, then TCP when served, else UDP
@@ -164,6 +196,32 @@ public:
     static QString transportName(Transport transport);
     static std::optional<Transport> transportFromName(const QString &name);
 
+    // TLS for the next connectToServer() (default Auto). TLS runs over TCP only.
+    void setTlsMode(TlsMode mode) { m_tlsMode = mode; }
+    TlsMode tlsMode() const { return m_tlsMode; }
+    // "auto", "on", "off"
+    static QString tlsModeName(TlsMode mode);
+    static std::optional<TlsMode> tlsModeFromName(const QString &name);
+    // Where pins are kept (default KnownServers::defaultPath()).
+    void setKnownServersFile(const QString &path) { m_knownServers = KnownServers(path); }
+    QString knownServersFile() const { return m_knownServers.path(); }
+    // A fingerprint the user vouched for beforehand (confab-cli --trust-fingerprint): a server
+    // that presents it is trusted and pinned without asking; an unknown server presenting another
+    // one is refused. Empty (the default): ask. Never overrides a different pinned fingerprint.
+    void setTrustedFingerprint(const QString &fingerprint);
+    // Certificate authorities trusted besides the system's (e.g. a company CA; tests).
+    void addCaCertificates(const QList<QSslCertificate> &certificates) { m_extraCaCertificates += certificates; }
+
+    // Whether the connection in use is TLS (true from the handshake until it ends), the server
+    // certificate's SHA-256 fingerprint, and how it was trusted.
+    bool isEncrypted() const;
+    QString serverFingerprint() const { return m_serverFingerprint; }
+    ServerTrust serverTrust() const { return m_serverTrust; }
+    // The server's certificate while encrypted (subject, issuer, validity for a details dialog).
+    QSslCertificate serverCertificate() const { return m_serverCertificate; }
+    // True between serverCertificateNeedsTrust() and the answer.
+    bool isAwaitingTrust() const { return !m_fingerprintAwaitingTrust.isEmpty(); }
+
     // Connects, says Hello and logs in (creating the account if the name is new). Any previous
     // connection is dropped first.
     void connectToServer(const QString &host, quint16 port, const QString &user, const QString &password);
@@ -173,6 +231,15 @@ public:
     void quit(const QString &reason = {});
     // Drops the connection at once, without a goodbye.
     void abort();
+
+public slots:
+    // Answers serverCertificateNeedsTrust(): pins `fingerprint` for host:port in the known-servers
+    // file and connects again (the same credentials). Ignored unless it is the fingerprint asked about.
+    void trustServerCertificate(const QString &fingerprint);
+    // Answers serverCertificateNeedsTrust() with no: the attempt ends (errorOccurred(UntrustedServer)).
+    void rejectServerCertificate();
+
+public:
 
     quint64 sendLobbyMessage(const QString &text);
     quint64 sendDirectMessage(const QString &user, const QString &text);
@@ -270,6 +337,20 @@ signals:
     void connectionLost(const QString &reason);
     void roundTripChanged(int milliseconds);
 
+    // TLS. The handshake finished (encrypted) or the encrypted connection ended.
+    void encryptionChanged(bool encrypted, const QString &fingerprint);
+    // The server presented a certificate no authority vouches for and host:port has no pin yet:
+    // show the fingerprint, then call trustServerCertificate() or rejectServerCertificate(). The
+    // attempt waits (its connection is closed meanwhile; nothing, no password, has been sent).
+    // With no slot connected the certificate is rejected at once.
+    void serverCertificateNeedsTrust(const QString &fingerprint, const QString &host, quint16 port);
+    // The server presented a certificate other than the one pinned for host:port: refused.
+    // errorOccurred(UntrustedServer) follows with the same facts in words.
+    void serverCertificateMismatch(const QString &host, quint16 port, const QString &pinnedFingerprint,
+                                   const QString &presentedFingerprint, const QString &knownServersFile);
+    // A certificate was pinned (trustServerCertificate() or a matching trusted fingerprint).
+    void serverCertificatePinned(const QString &fingerprint, const QString &knownServersFile);
+
 private:
     void setState(State state);
     void startPhaseTimer(int milliseconds);
@@ -278,6 +359,13 @@ private:
     bool checkText(const QString &text, quint64 *refusedId);
 
     void startConnection(Transport transport);
+    bool useTls() const;
+    QSslConfiguration clientTlsConfiguration() const;
+    void onSslErrors(const QList<QSslError> &errors);
+    void onHandshakeFailed(const QString &reason);
+    void detachConnection();
+    void clearEncryption();
+    void failUntrusted(const QString &message);
     void onProbeAnswered(quint16 transports);
     void cancelProbe();
     void onConnected();
@@ -287,6 +375,7 @@ private:
     void onConnectFailed(const QString &reason);
     void onTimedOut();
     void onDisconnected();
+    void onConnectionDisconnected();
     void onPhaseTimeout();
 
     void handleWelcome(const Message &message);
@@ -332,6 +421,25 @@ private:
     bool m_endReported = false;  // errorOccurred() already told why the connection attempt failed
     QTimer m_phaseTimer;
     QTimer m_closeTimer;
+
+    // TLS
+    enum class CertificateVerdict { None, NeedsTrust, Mismatch, NotTheTrustedOne };
+    TlsMode m_tlsMode = TlsMode::Auto;
+    KnownServers m_knownServers;
+    QString m_trustedFingerprint;        // setTrustedFingerprint()
+    QString m_trustedNow;                // trustServerCertificate() this attempt (also if pinning failed)
+    QList<QSslCertificate> m_extraCaCertificates;
+    std::optional<quint16> m_probedTransports; // Auto transport: the probe's answer, when it came
+    bool m_tlsAfterPlain = false;        // Auto TLS: the server turned plain TCP away; TLS this attempt
+    bool m_tlsRetryAllowed = false;      // the plain connection in use may be retried over TLS
+    bool m_tlsAttempt = false;           // the connection in use tries TLS
+    CertificateVerdict m_verdict = CertificateVerdict::None;
+    QString m_presentedFingerprint;      // during the handshake
+    QString m_pinnedFingerprint;         // the pin it was compared with
+    QString m_fingerprintAwaitingTrust;
+    QString m_serverFingerprint;         // while encrypted
+    QSslCertificate m_serverCertificate;
+    ServerTrust m_serverTrust = ServerTrust::None;
 };
 
 } // namespace Confab

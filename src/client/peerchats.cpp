@@ -1,4 +1,5 @@
 #include "peerchats.h"
+#include "tlsfingerprint.h"
 #include "udppeerlink.h"
 
 #include <QCryptographicHash>
@@ -389,7 +390,7 @@ void PeerChats::connectToPeer(const PeerIntroduction &intro)
             const QString seen = PeerIdentity::fingerprintOf(socket->peerCertificate());
             if (seen != intro.peerFingerprint) {
                 fail(tr("its certificate is not the one the server announced (%1 instead of %2)")
-                         .arg(PeerIdentity::displayFingerprint(seen), PeerIdentity::displayFingerprint(intro.peerFingerprint)));
+                         .arg(normalizedFingerprint(seen), normalizedFingerprint(intro.peerFingerprint)));
                 return;
             }
             sendToken(); // only to the peer the server introduced

@@ -83,16 +83,4 @@ QString PeerIdentity::fingerprintOf(const QSslCertificate &certificate)
     return QString::fromLatin1(certificate.digest(QCryptographicHash::Sha256).toHex());
 }
 
-QString PeerIdentity::displayFingerprint(const QString &hex)
-{
-    QString shown;
-    shown.reserve(hex.size() * 3 / 2);
-    for (qsizetype i = 0; i < hex.size(); i += 2) {
-        if (!shown.isEmpty())
-            shown += u':';
-        shown += hex.mid(i, 2).toUpper();
-    }
-    return shown;
-}
-
 } // namespace Confab

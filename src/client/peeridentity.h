@@ -19,12 +19,11 @@ public:
     bool isNull() const { return m_certificate.isNull() || m_key.isNull(); }
     const QSslCertificate &certificate() const { return m_certificate; }
     const QSslKey &key() const { return m_key; }
-    // The certificate's SHA-256 fingerprint as the protocol carries it: 64 lowercase hex digits.
+    // The certificate's SHA-256 fingerprint as the protocol carries it: 64 lowercase hex digits
+    // (normalizedFingerprint() in tlsfingerprint.h spells it for people).
     QString fingerprint() const { return fingerprintOf(m_certificate); }
 
     static QString fingerprintOf(const QSslCertificate &certificate);
-    // The form shown to people: "AB:CD:…", as browsers and OpenSSL print it.
-    static QString displayFingerprint(const QString &hex);
 
 private:
     QSslCertificate m_certificate;

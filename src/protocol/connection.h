@@ -37,6 +37,8 @@ public:
     virtual QHostAddress peerAddress() const = 0;
     virtual quint16 peerPort() const = 0;
     virtual bool isOpen() const = 0;
+    // True once the bytes travel inside TLS (TcpConnection over a QSslSocket, after the handshake).
+    virtual bool isEncrypted() const { return false; }
 
     void send(const Message &message);
     // Sends an already framed message (Message::toFrame()), so fan-out encodes once.

@@ -1,10 +1,22 @@
 #include "tcpconnection.h"
 
+#include <QSslSocket>
+
 namespace Confab {
+
+namespace {
+// The first bytes of a TLS record (handshake or alert, version 3.x): what a plain client reads
+// from a server that speaks only TLS.
+bool looksLikeTls(const QByteArray &bytes)
+{
+    return bytes.size() >= 2 && (bytes.at(0) == 0x15 || bytes.at(0) == 0x16) && bytes.at(1) == 0x03;
+}
+} // namespace
 
 TcpConnection::TcpConnection(QTcpSocket *socket, QObject *parent)
     : Connection(parent)
     , m_socket(socket)
+    , m_tcpUp(true)
 {
     m_socket->setParent(this);
     setUpSocket();
@@ -22,17 +34,33 @@ TcpConnection::TcpConnection(QObject *parent)
 
 void TcpConnection::setUpSocket()
 {
+    if (auto *tls = qobject_cast<QSslSocket *>(m_socket))
+        setUpTls(tls);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     // Bounds what Qt buffers from the peer; while receiving is paused (see onReadyRead) the rest
     // stays in the kernel, and TCP's flow control holds the peer back.
     m_socket->setReadBufferSize(ReadBufferBytes);
     connect(m_socket, &QTcpSocket::readyRead, this, &TcpConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::connected, this, [this] {
+        m_tcpUp = true;
         markHeard();
-        emit connected();
+        if (!m_tls)
+            emit connected(); // over TLS, once the handshake has succeeded
     });
     connect(m_socket, &QTcpSocket::disconnected, this, &TcpConnection::reportDisconnected);
     connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
+        if (m_tls && m_tcpUp && !isEncrypted()
+            && (error == QAbstractSocket::SslHandshakeFailedError || error == QAbstractSocket::RemoteHostClosedError)) {
+            if (!m_handshakeReported) {
+                m_handshakeReported = true;
+                emit handshakeFailed(error == QAbstractSocket::RemoteHostClosedError
+                                         ? tr("the peer closed the connection during the TLS handshake")
+                                         : m_socket->errorString());
+            }
+            // Not from inside the TLS backend's own call.
+            QMetaObject::invokeMethod(this, &TcpConnection::abort, Qt::QueuedConnection);
+            return;
+        }
         if (error == QAbstractSocket::RemoteHostClosedError)
             return; // disconnected() follows and says all there is to say
         if (m_socket->state() != QAbstractSocket::ConnectedState && !m_closing)
@@ -40,9 +68,53 @@ void TcpConnection::setUpSocket()
     });
 }
 
+void TcpConnection::setUpTls(QSslSocket *socket)
+{
+    m_tls = true;
+    connect(socket, &QSslSocket::encrypted, this, [this] {
+        markHeard();
+        if (m_closing) {
+            m_socket->disconnectFromHost(); // close() came during the handshake
+            return;
+        }
+        emit connected();
+    });
+    // Direct, so a slot can still call ignoreSslErrors() before the handshake goes on.
+    connect(socket, &QSslSocket::sslErrors, this, &TcpConnection::sslErrors, Qt::DirectConnection);
+}
+
 void TcpConnection::connectToHost(const QString &host, quint16 port)
 {
     m_socket->connectToHost(host, port);
+}
+
+void TcpConnection::connectToHostEncrypted(const QString &host, quint16 port, const QSslConfiguration &configuration)
+{
+    // The constructor made a plain socket; TLS needs its own, made before anything was connected.
+    auto *socket = new QSslSocket(this);
+    delete m_socket;
+    m_socket = socket;
+    socket->setSslConfiguration(configuration);
+    setUpSocket();
+    socket->connectToHostEncrypted(host, port); // verifies the certificate against `host`
+}
+
+void TcpConnection::ignoreSslErrors()
+{
+    if (auto *tls = qobject_cast<QSslSocket *>(m_socket))
+        tls->ignoreSslErrors();
+}
+
+bool TcpConnection::isEncrypted() const
+{
+    auto *tls = qobject_cast<QSslSocket *>(m_socket);
+    return tls && tls->isEncrypted();
+}
+
+QSslCertificate TcpConnection::peerCertificate() const
+{
+    auto *tls = qobject_cast<QSslSocket *>(m_socket);
+    return tls ? tls->peerCertificate() : QSslCertificate();
 }
 
 void TcpConnection::close()
@@ -50,6 +122,11 @@ void TcpConnection::close()
     if (m_closing)
         return;
     m_closing = true;
+    // During a TLS handshake the frames written so far (a refusal, say) wait for it to end:
+    // closing now would stall the handshake and lose them. Closed once encrypted; a handshake
+    // that never ends is bounded by the keepalive's idle timeout.
+    if (m_tls && m_tcpUp && !isEncrypted())
+        return;
     m_socket->disconnectFromHost(); // flushes pending writes first
 }
 
@@ -91,6 +168,8 @@ void TcpConnection::onReadyRead()
     const QByteArray bytes = m_socket->readAll();
     if (bytes.isEmpty())
         return;
+    if (stats().bytesIn == 0 && !m_tls)
+        m_peerSpeaksTls = looksLikeTls(bytes);
     noteBytesIn(bytes.size());
     markHeard();
     m_decoder.append(bytes);
@@ -119,7 +198,8 @@ void TcpConnection::drain()
             break;
         if (status == FrameDecoder::Status::Error) {
             m_failed = true;
-            failFraming(m_decoder.error(), m_decoder.errorString());
+            failFraming(m_decoder.error(), m_peerSpeaksTls ? tr("the peer speaks TLS; connect with TLS")
+                                                           : m_decoder.errorString());
             break;
         }
         deliverPayload(payload);

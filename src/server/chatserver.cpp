@@ -74,6 +74,10 @@ bool ChatServer::start(QString *error)
         return false;
     }
     m_totals.startedAt = QDateTime::currentDateTimeUtc();
+    if (!loadTlsCredentials(error)) {
+        closeDatabase();
+        return false;
+    }
     if (!openListeners(error)) {
         closeDatabase();
         return false;
@@ -81,6 +85,9 @@ bool ChatServer::start(QString *error)
     qCInfo(lcServer).noquote() << "listening on" << m_config.host.toString() << "port" << (tcpPort() ? tcpPort() : udpPort())
                                << QStringLiteral("(%1); data in").arg(servedTransports().join(QStringLiteral(", ")).toUpper())
                                << m_config.dataDir;
+    if (isTlsEnabled() && m_config.serveTcp && m_config.serveUdp)
+        qCWarning(lcServer).noquote() << "TLS covers TCP only: sessions over UDP are not encrypted (no DTLS yet);"
+                                      << "start with --no-udp to accept encrypted sessions only";
     return true;
 }
 
@@ -110,6 +117,7 @@ QList<SessionInfo> ChatServer::sessions() const
         SessionInfo info = s->info;
         info.stats = s->connection->stats();
         info.roundTripMs = s->connection->lastRoundTripMs();
+        info.encrypted = s->connection->isEncrypted();
         list.append(info);
     }
     return list;
@@ -117,8 +125,9 @@ QList<SessionInfo> ChatServer::sessions() const
 
 void ChatServer::onNewConnection(qintptr descriptor)
 {
-    // Accepted sockets are driven directly, without a QTcpSocket each (docs/PERFORMANCE.md).
-    auto *connection = new NativeTcpConnection(descriptor);
+    Connection *connection = makeTcpConnection(descriptor);
+    if (!connection)
+        return;
     if (m_shuttingDown) {
         connection->abort();
         connection->deleteLater();

@@ -15,6 +15,8 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 
 #include <deque>
 #include <optional>
@@ -46,6 +48,11 @@ struct ServerConfig {
     bool serveUdp = true;
     int maxUdpSessions = 1024;             // UDP channels held at once, lingering ones included
     AbuseLimits limits;                    // rate and connection limits (ratelimiter.h, docs/SECURITY.md)
+    // TLS for TCP (docs/SECURITY.md §5): both set, or neither. PEM files; read again by
+    // ChatServer::reloadCertificate(). With TLS the TCP port accepts TLS only.
+    QString tlsCertificateFile;
+    QString tlsKeyFile;
+    bool tlsEnabled() const { return !tlsCertificateFile.isEmpty() && !tlsKeyFile.isEmpty(); }
 };
 
 // One account or address an automatic limit is holding back or slowing down (the admin window's
@@ -71,6 +78,7 @@ struct SessionInfo {
     QDateTime loggedInAt;
     Connection::Stats stats;
     int roundTripMs = -1;
+    bool encrypted = false;                // TLS handshake done
 };
 
 struct RoomInfo {
@@ -168,6 +176,18 @@ public:
     // The name rooms show for actions taken by the administrator.
     static QString administratorName() { return QStringLiteral("server"); }
 
+    // TLS (chatserver_transports.cpp). The certificate new TCP connections get, and its SHA-256
+    // fingerprint as clients show it (tlsfingerprint.h); null/empty without TLS.
+    bool isTlsEnabled() const { return m_tlsConfiguration.has_value(); }
+    QSslCertificate tlsCertificate() const;
+    QString tlsFingerprint() const { return m_tlsFingerprint; }
+
+public slots:
+    // Reads the configured certificate and key files again (SIGHUP, the admin window). New
+    // connections get the new certificate; open ones keep theirs. A failed reload keeps the old
+    // certificate. Emits tlsCertificateChanged() or tlsCertificateReloadFailed(), and logs either.
+    bool reloadCertificate();
+
 signals:
     void sessionOpened(quint64 sessionId);
     void userLoggedIn(const QString &user, quint64 sessionId);
@@ -181,6 +201,8 @@ signals:
     void bansChanged();
     void limitBlocksChanged();
     void trafficObserved(const Confab::TrafficEvent &event);
+    void tlsCertificateChanged(const QString &fingerprint);
+    void tlsCertificateReloadFailed(const QString &reason);
     void stopped();
 
 private:
@@ -192,6 +214,8 @@ private:
     void expireLoginDeadlines();
     // Transports (chatserver_transports.cpp)
     bool openListeners(QString *error);
+    bool loadTlsCredentials(QString *error);
+    Connection *makeTcpConnection(qintptr descriptor);
     void closeDatabase();
     void updateAdvertisedTransports();
     QStringList servedTransports() const;
@@ -300,6 +324,8 @@ private:
     AccountStore m_accounts;
     QTcpServer *m_tcpServer = nullptr;
     UdpListener *m_udpListener = nullptr;
+    std::optional<QSslConfiguration> m_tlsConfiguration; // set when TCP is served over TLS
+    QString m_tlsFingerprint;
     QHash<quint64, Session *> m_sessions;          // every connection, by session id
     QHash<QString, Session *> m_online;            // logged-in sessions by canonical user name
     QHash<QString, quint64> m_loginsInProgress;    // canonical name → session id hashing a password

@@ -6,9 +6,14 @@
 #include "chatserver_p.h"
 
 #include "nativetcpconnection.h"
+#include "tcpconnection.h"
+#include "tlscredentials.h"
 #include "udplistener.h"
 
+#include <QSslSocket>
 #include <QTcpServer>
+
+#include <unistd.h>
 
 namespace Confab {
 
@@ -79,6 +84,84 @@ bool ChatServer::openListeners(QString *error)
     return true;
 }
 
+// TLS: each accepted descriptor becomes a QSslSocket that starts the server handshake at once,
+// carried by a TcpConnection. The connection is adopted before the handshake ends, so the login
+// deadline, the idle timeout and the per-address limits cover clients that never finish it
+// (QSslServer in Qt 6.4 hands a socket over only after its handshake, and has no deadline).
+// Without TLS, sockets are driven directly, without a QTcpSocket each (docs/PERFORMANCE.md).
+Connection *ChatServer::makeTcpConnection(qintptr descriptor)
+{
+    if (!m_tlsConfiguration)
+        return new NativeTcpConnection(descriptor);
+    auto *socket = new QSslSocket;
+    socket->setSslConfiguration(*m_tlsConfiguration);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        qCWarning(lcServer) << "cannot take an accepted connection:" << socket->errorString();
+        delete socket;
+        ::close(int(descriptor));
+        return nullptr;
+    }
+    socket->startServerEncryption();
+    auto *connection = new TcpConnection(socket);
+    connect(connection, &TcpConnection::handshakeFailed, this, [connection](const QString &reason) {
+        qCInfo(lcServer).noquote() << "TLS handshake with" << connection->peerAddress().toString() << "failed:" << reason;
+    });
+    return connection;
+}
+
+bool ChatServer::loadTlsCredentials(QString *error)
+{
+    if (!m_config.tlsEnabled())
+        return true;
+    if (!m_config.serveTcp) {
+        *error = tr("TLS needs TCP, and TCP is not served");
+        return false;
+    }
+    QStringList warnings;
+    const std::optional<TlsCredentials> credentials =
+        TlsCredentials::load(m_config.tlsCertificateFile, m_config.tlsKeyFile, error, &warnings);
+    if (!credentials)
+        return false;
+    for (const QString &warning : std::as_const(warnings))
+        qCWarning(lcServer).noquote() << warning;
+    m_tlsConfiguration = credentials->serverConfiguration();
+    m_tlsFingerprint = credentials->fingerprint;
+    qCInfo(lcServer).noquote() << "TLS on (TCP accepts TLS 1.2 or later only); certificate" << credentials->summary()
+                               << "SHA-256 fingerprint" << m_tlsFingerprint;
+    return true;
+}
+
+bool ChatServer::reloadCertificate()
+{
+    QString error;
+    if (!m_tlsConfiguration) {
+        error = tr("TLS is off (the server was started without --tls-cert and --tls-key)");
+    } else {
+        QStringList warnings;
+        const std::optional<TlsCredentials> credentials =
+            TlsCredentials::load(m_config.tlsCertificateFile, m_config.tlsKeyFile, &error, &warnings);
+        if (credentials) {
+            for (const QString &warning : std::as_const(warnings))
+                qCWarning(lcServer).noquote() << warning;
+            m_tlsConfiguration = credentials->serverConfiguration(); // copied into each new socket
+            m_tlsFingerprint = credentials->fingerprint;
+            qCInfo(lcServer).noquote() << "TLS certificate reloaded:" << credentials->summary()
+                                       << "SHA-256 fingerprint" << m_tlsFingerprint
+                                       << "(new connections get it; open ones keep theirs)";
+            emit tlsCertificateChanged(m_tlsFingerprint);
+            return true;
+        }
+    }
+    qCWarning(lcServer).noquote() << "TLS certificate not reloaded, the current one stays:" << error;
+    emit tlsCertificateReloadFailed(error);
+    return false;
+}
+
+QSslCertificate ChatServer::tlsCertificate() const
+{
+    return m_tlsConfiguration ? m_tlsConfiguration->localCertificate() : QSslCertificate();
+}
+
 quint16 ChatServer::udpPort() const
 {
     return m_udpListener && m_udpListener->isBound() ? m_udpListener->port() : 0;
@@ -90,7 +173,7 @@ void ChatServer::updateAdvertisedTransports()
         return;
     quint16 transports = 0;
     if (m_tcpServer && m_tcpServer->isListening())
-        transports |= UdpWire::TransportTcp;
+        transports |= m_tlsConfiguration ? (UdpWire::TransportTcp | UdpWire::TransportTls) : UdpWire::TransportTcp;
     if (m_udpListener->isAccepting())
         transports |= UdpWire::TransportUdp;
     m_udpListener->setAdvertisedTransports(transports);
@@ -103,6 +186,8 @@ QStringList ChatServer::servedTransports() const
         names.append(QStringLiteral("tcp"));
     if (m_config.serveUdp)
         names.append(QStringLiteral("udp"));
+    if (m_config.serveTcp && m_config.tlsEnabled())
+        names.append(QStringLiteral("tls"));
     return names;
 }
 

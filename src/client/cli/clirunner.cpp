@@ -143,6 +143,33 @@ CliRunner::CliRunner(CliOptions options, QObject *parent)
                                                  : tr("! connection lost: %1").arg(printable(reason)));
     });
 
+    connect(&m_session, &ClientSession::serverCertificateNeedsTrust, this, &CliRunner::onCertificateNeedsTrust);
+    connect(&m_session, &ClientSession::serverCertificatePinned, this, [this](const QString &fingerprint, const QString &file) {
+        print(serverLabel(), tr("* remembered the server's certificate %1 in %2").arg(fingerprint, file));
+    });
+    connect(&m_session, &ClientSession::serverCertificateMismatch, this,
+            [](const QString &host, quint16 port, const QString &pinned, const QString &presented, const QString &file) {
+                writeStderr(tr("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+                               "@  WARNING: THE SERVER'S TLS CERTIFICATE HAS CHANGED!          @\n"
+                               "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+                               "Someone may be intercepting your connection to %1:%2, or its\n"
+                               "administrator replaced the certificate. Nothing was sent.\n"
+                               "  trusted before: %3\n"
+                               "  presented now:  %4\n"
+                               "Only if the administrator confirms the new fingerprint, delete the\n"
+                               "line for %5 in %6 and connect again.")
+                                .arg(host).arg(port)
+                                .arg(pinned, presented, KnownServers::serverKey(host, port), file));
+            });
+    connect(&m_trustQuestion, &TerminalQuestion::answered, this, [this](const QString &answer) {
+        const QString word = answer.trimmed().toLower();
+        if (word == QLatin1String("yes") || word == QLatin1String("y"))
+            m_session.trustServerCertificate(m_pendingFingerprint);
+        else
+            m_session.rejectServerCertificate();
+    });
+    connect(&m_trustQuestion, &TerminalQuestion::cancelled, &m_session, &ClientSession::rejectServerCertificate);
+
     setUpPeerChats();
 
     m_drainTimer.setSingleShot(true);
@@ -191,6 +218,8 @@ void CliRunner::start()
     else
         QLoggingCategory::setFilterRules(QStringLiteral("confab.*.debug=false\nconfab.*.info=false"));
     m_session.setTransport(m_options.transport);
+    m_session.setTlsMode(m_options.tls);
+    m_session.setTrustedFingerprint(m_options.trustFingerprint);
     m_session.connectToServer(m_options.host, m_options.port, m_options.user, m_options.password);
     m_options.password.fill(u'\0');
     m_options.password.clear();
@@ -489,10 +518,29 @@ void CliRunner::maybeLeave()
     m_session.quit(m_quitReason);
 }
 
+void CliRunner::onCertificateNeedsTrust(const QString &fingerprint, const QString &host, quint16 port)
+{
+    m_pendingFingerprint = fingerprint;
+    const QString facts = tr("The server at %1:%2 presented a TLS certificate that no authority this system trusts "
+                             "has signed, and this client has not seen it before.\n"
+                             "  SHA-256 fingerprint: %3\n"
+                             "Compare it with the fingerprint the server's administrator gave you (the server "
+                             "prints it when it starts).")
+                              .arg(host).arg(port).arg(fingerprint);
+    if (m_trustQuestion.ask(facts + tr("\nTrust this server and remember its certificate? (yes/no) "))) {
+        return;
+    }
+    writeStderr(facts + tr("\nThere is no terminal to ask on: if the fingerprint is right, run again with "
+                           "--trust-fingerprint %1").arg(fingerprint));
+    m_session.rejectServerCertificate();
+}
+
 void CliRunner::onLoggedIn(const QString &user, bool created)
 {
     const QString server = m_session.serverName().isEmpty() ? m_options.host : m_session.serverName();
-    const QString transport = ClientSession::transportName(m_session.activeTransport());
+    QString transport = ClientSession::transportName(m_session.activeTransport());
+    if (m_session.isEncrypted())
+        transport += tr(" with TLS");
     print(serverLabel(), created ? tr("* logged in to %1 as %2 over %3 (new account)").arg(server, user, transport)
                                  : tr("* logged in to %1 as %2 over %3").arg(server, user, transport));
     startReadingInput();

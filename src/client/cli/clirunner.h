@@ -10,6 +10,7 @@
 #include "clientsession.h"
 #include "commandparser.h"
 #include "peerchats.h"
+#include "terminal.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -31,6 +32,8 @@ struct CliOptions {
     QString password;
     bool verbose = false;
     ClientSession::Transport transport = ClientSession::Transport::Auto; // --transport
+    ClientSession::TlsMode tls = ClientSession::TlsMode::Auto;          // --tls
+    QString trustFingerprint;                                           // --trust-fingerprint
 };
 
 class CliRunner : public QObject
@@ -107,6 +110,8 @@ private:
     void onRequestFailed(quint64 requestId, ErrorCode code, const QString &message);
     void onRequestSucceeded(quint64 requestId, int count);
     void onStateChanged(ClientSession::State state);
+    // TLS: asks on the terminal whether to trust an unknown certificate (or refuses without one).
+    void onCertificateNeedsTrust(const QString &fingerprint, const QString &host, quint16 port);
 
     CliOptions m_options;
     ClientSession m_session;
@@ -127,6 +132,8 @@ private:
     QString m_quitReason;
     int m_exitCode = ExitConnectionLost;
     QTimer m_drainTimer;
+    TerminalQuestion m_trustQuestion;
+    QString m_pendingFingerprint; // asked about on the terminal
 };
 
 } // namespace Confab

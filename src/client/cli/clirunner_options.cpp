@@ -1,6 +1,7 @@
 // CliRunner: what happens before the session starts: standard streams and the command line.
 #include "clirunner.h"
 #include "terminal.h"
+#include "tlsfingerprint.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -53,8 +54,18 @@ bool CliRunner::parseArguments(const QStringList &arguments, CliOptions *options
         QStringLiteral("transport"),
         tr("auto, tcp or udp (default auto: ask the server, then TCP when it serves TCP, else UDP)."),
         tr("transport"), ClientSession::transportName(options->transport));
+    const QCommandLineOption tlsOption(
+        QStringLiteral("tls"),
+        tr("on, off or auto (default auto: TLS when the server offers it or was trusted before; without an "
+           "answer to the UDP probe, plain TCP first, then TLS if the server turns plain TCP away)."),
+        tr("mode"), ClientSession::tlsModeName(options->tls));
+    const QCommandLineOption trustOption(
+        QStringLiteral("trust-fingerprint"),
+        tr("Trust (and remember) the server's TLS certificate if its SHA-256 fingerprint is this one; for use "
+           "without a terminal. Any other unknown certificate is refused."),
+        tr("sha256"));
     parser.addOptions({hostOption, portOption, userOption, passwordFileOption, verboseOption});
-    parser.addOption(transportOption);
+    parser.addOptions({transportOption, tlsOption, trustOption});
 
     auto usageError = [&](const QString &message) {
         writeStderr(QStringLiteral("confab-cli: %1\n%2").arg(message, tr("Try 'confab-cli --help'.")));
@@ -93,6 +104,18 @@ bool CliRunner::parseArguments(const QStringList &arguments, CliOptions *options
     if (!transport)
         return usageError(tr("--transport must be auto, tcp or udp, not \"%1\"").arg(parser.value(transportOption)));
     options->transport = *transport;
+    const std::optional<ClientSession::TlsMode> tls = ClientSession::tlsModeFromName(parser.value(tlsOption));
+    if (!tls)
+        return usageError(tr("--tls must be on, off or auto, not \"%1\"").arg(parser.value(tlsOption)));
+    options->tls = *tls;
+    if (options->tls == ClientSession::TlsMode::On && options->transport == ClientSession::Transport::Udp)
+        return usageError(tr("--tls on needs TCP: TLS does not run over UDP (yet)"));
+    if (parser.isSet(trustOption)) {
+        options->trustFingerprint = normalizedFingerprint(parser.value(trustOption));
+        if (options->trustFingerprint.isEmpty())
+            return usageError(tr("--trust-fingerprint needs a SHA-256 fingerprint (64 hex digits, colons optional), not \"%1\"")
+                                  .arg(parser.value(trustOption)));
+    }
 
     options->user = parser.value(userOption).trimmed();
     if (options->user.isEmpty()) {

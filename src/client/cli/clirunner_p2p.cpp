@@ -1,6 +1,7 @@
 // CliRunner: direct chats through the server's rendezvous (/poke, /accept, /bridge ...).
 #include "clirunner.h"
 #include "peeridentity.h"
+#include "tlsfingerprint.h"
 #include "terminal.h"
 
 namespace Confab {
@@ -84,7 +85,7 @@ void CliRunner::onDirectChatStarted(DirectChat *chat, const QString &peer)
                      .arg(peer, chat->peerName()));
     print(label, chat->isEncrypted()
                      ? tr("* encrypted (TLS); %1's certificate matches the one the server announced: %2")
-                           .arg(peer, PeerIdentity::displayFingerprint(chat->peerFingerprint()))
+                           .arg(peer, normalizedFingerprint(chat->peerFingerprint()))
                      : tr("* not encrypted: anyone on the network path can read this chat"));
     connect(chat, &DirectChat::lineReceived, this, [this, label, peer](const QString &text) {
         print(label, QStringLiteral("<%1> %2").arg(peer, printable(text)));

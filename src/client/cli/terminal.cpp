@@ -1,6 +1,8 @@
 // Terminal input and output for confab-cli: prompts without echo, and printing peer text safely.
 #include "terminal.h"
 
+#include <QSocketNotifier>
+
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -87,6 +89,64 @@ bool promptOnTerminal(const QString &prompt, bool echo, QString *answer)
         line.chop(1);
     *answer = QString::fromLocal8Bit(line);
     return gotLine || !line.isEmpty();
+}
+
+TerminalQuestion::TerminalQuestion(QObject *parent)
+    : QObject(parent)
+{
+}
+
+TerminalQuestion::~TerminalQuestion()
+{
+    finish();
+}
+
+bool TerminalQuestion::ask(const QString &prompt)
+{
+    finish();
+    m_fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (m_fd < 0)
+        return false;
+    const QByteArray bytes = prompt.toLocal8Bit();
+    [[maybe_unused]] ssize_t written = ::write(m_fd, bytes.constData(), size_t(bytes.size()));
+    m_line.clear();
+    m_notifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+    connect(m_notifier, &QSocketNotifier::activated, this, &TerminalQuestion::onReadable);
+    return true;
+}
+
+void TerminalQuestion::onReadable()
+{
+    char chunk[256];
+    const ssize_t n = ::read(m_fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        finish();
+        emit cancelled();
+        return;
+    }
+    m_line.append(chunk, n);
+    const qsizetype newline = m_line.indexOf('\n');
+    if (newline < 0) {
+        if (m_line.size() > 4096)
+            m_line.clear(); // nobody types that much in answer to yes/no
+        return;
+    }
+    QByteArray line = m_line.left(newline);
+    if (line.endsWith('\r'))
+        line.chop(1);
+    finish();
+    emit answered(QString::fromLocal8Bit(line));
+}
+
+void TerminalQuestion::finish()
+{
+    delete m_notifier;
+    m_notifier = nullptr;
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
 }
 
 // Message text is shown on one line, and a peer cannot send terminal escape sequences.

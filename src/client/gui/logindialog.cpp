@@ -309,6 +309,9 @@ void LoginDialog::onError(ClientSession::Error error, ErrorCode code, const QStr
         case ClientSession::Error::ConnectionLost:
             text = tr("The connection was lost: %1").arg(message);
             break;
+        case ClientSession::Error::UntrustedServer:
+            text = tr("The server's certificate was not trusted: %1").arg(message);
+            break;
         }
     }
     showError(text, m_ui->serverCombo);

@@ -5,6 +5,7 @@
 #include "directchat.h"
 #include "peerchats.h"
 #include "peeridentity.h"
+#include "tlsfingerprint.h"
 
 namespace Confab {
 
@@ -189,7 +190,7 @@ void PeerConversations::attach(DirectChat *chat, const ConversationId &id, const
     auto onConnected = [this, chat, id] {
         const QString privacy = chat->isEncrypted()
             ? tr("It is encrypted (TLS), and %1's certificate is the one the server announced: %2.")
-                  .arg(id.name, PeerIdentity::displayFingerprint(chat->peerFingerprint()))
+                  .arg(id.name, normalizedFingerprint(chat->peerFingerprint()))
             : tr("It is not encrypted: anyone on the network path can read it.");
         m_registry->addNotice(id, tr("Connected directly to %1 (%2). The server sees none of this chat. %3")
                                       .arg(id.name, chat->peerName(), privacy));

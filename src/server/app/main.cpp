@@ -102,8 +102,16 @@ int main(int argc, char *argv[])
     const QCommandLineOption connectionsOption(QStringLiteral("connections-per-address"),
                                                QCoreApplication::translate("main", "Connections one address may hold open at once (default %1).").arg(defaults.maxConnectionsPerAddress),
                                                QStringLiteral("n"));
+    const QCommandLineOption tlsCertOption(QStringLiteral("tls-cert"),
+                                           QCoreApplication::translate("main", "Serve TCP over TLS only, with this PEM certificate (server "
+                                                                               "certificate first, then any intermediates); needs --tls-key. "
+                                                                               "SIGHUP reloads both files."),
+                                           QStringLiteral("file"));
+    const QCommandLineOption tlsKeyOption(QStringLiteral("tls-key"),
+                                          QCoreApplication::translate("main", "The certificate's private key (PEM, RSA or EC, unencrypted)."),
+                                          QStringLiteral("file"));
     parser.addOptions({hostOption, portOption, dataOption, headlessOption, iterationsOption, noTcpOption, noUdpOption,
-                       noLimitsOption, messageRateOption, messageBurstOption, connectionsOption});
+                       noLimitsOption, messageRateOption, messageBurstOption, connectionsOption, tlsCertOption, tlsKeyOption});
     parser.process(app);
 
     ServerConfig config;
@@ -154,6 +162,20 @@ int main(int argc, char *argv[])
         }
         config.limits.messagesPerSecond = rate;
     }
+    if (parser.isSet(tlsCertOption) != parser.isSet(tlsKeyOption)) {
+        std::fprintf(stderr, "confab-server: --tls-cert and --tls-key go together\n");
+        return 3;
+    }
+    config.tlsCertificateFile = parser.value(tlsCertOption);
+    config.tlsKeyFile = parser.value(tlsKeyOption);
+    if (parser.isSet(tlsCertOption) && (config.tlsCertificateFile.isEmpty() || config.tlsKeyFile.isEmpty())) {
+        std::fprintf(stderr, "confab-server: --tls-cert and --tls-key need file names\n");
+        return 3;
+    }
+    if (config.tlsEnabled() && !config.serveTcp) {
+        std::fprintf(stderr, "confab-server: TLS is for TCP, and --no-tcp turns TCP off\n");
+        return 3;
+    }
     ChatServer server(config);
     QString error;
     if (!server.start(&error)) {
@@ -166,17 +188,27 @@ int main(int argc, char *argv[])
     // Both transports share one port number (ChatServer picks it so), hence one "host:port".
     QStringList transports;
     if (config.serveTcp)
-        transports << QStringLiteral("TCP");
+        transports << (server.isTlsEnabled() ? QStringLiteral("TCP with TLS") : QStringLiteral("TCP"));
     if (config.serveUdp)
         transports << QStringLiteral("UDP");
     const quint16 boundPort = config.serveTcp ? server.tcpPort() : server.udpPort();
     std::printf("confab-server listening on %s:%u (%s)\n", qPrintable(config.host.toString()), boundPort,
                 qPrintable(transports.join(QStringLiteral(", "))));
+    if (server.isTlsEnabled())
+        std::printf("confab-server TLS certificate SHA-256 fingerprint %s\n", qPrintable(server.tlsFingerprint()));
     std::fflush(stdout);
 
     UnixSignalWatcher signalWatcher;
-    signalWatcher.watch({SIGINT, SIGTERM});
+    signalWatcher.watch({SIGINT, SIGTERM, SIGHUP});
     QObject::connect(&signalWatcher, &UnixSignalWatcher::unixSignal, &server, [&server](int number) {
+        if (number == SIGHUP) {
+            // Reload the TLS certificate; the result is logged either way.
+            if (server.reloadCertificate()) {
+                std::printf("confab-server TLS certificate SHA-256 fingerprint %s\n", qPrintable(server.tlsFingerprint()));
+                std::fflush(stdout);
+            }
+            return;
+        }
         server.shutdown(number == SIGINT ? QCoreApplication::translate("main", "server stopped by its operator (interrupt)")
                                          : QCoreApplication::translate("main", "server is shutting down"));
     });

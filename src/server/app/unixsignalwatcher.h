@@ -1,4 +1,4 @@
-// Turns SIGINT/SIGTERM into a Qt signal (self-pipe trick), so shutdown runs on the event loop.
+// Turns POSIX signals (SIGINT/SIGTERM: shut down; SIGHUP: reload the TLS certificate) into a Qt signal (self-pipe trick), so shutdown runs on the event loop.
 #pragma once
 
 #include <QObject>
