@@ -9,8 +9,13 @@
 #include "conversationtabs.h"
 #include "reconnector.h"
 
+#include "peeridentity.h"
+#include "tlsfingerprint.h"
+
 #include <QLabel>
+#include <QMessageBox>
 #include <QTcpServer>
+#include <QTemporaryDir>
 
 using namespace ConfabTest;
 using Confab::ClientApp;
@@ -35,6 +40,8 @@ private slots:
     void connectingShowsProgressAndCanBeCancelled();
     void logOutReturnsToTheLoginDialog();
     void serverShutdownIsShownAndReconnectRejoins();
+    void encryptionChoiceIsExplained();
+    void tlsServerIsTrustedOnceThenShownLocked();
 
 private:
     ClientGuiFixture m_fixture;
@@ -252,6 +259,76 @@ void tst_ClientConnection::serverShutdownIsShownAndReconnectRejoins()
     QVERIFY(window->tabs()->indexOf(dev) >= 0);
     QCOMPARE(window->input()->text(), QStringLiteral("not sent yet"));
     QTRY_COMPARE(window->userModel()->rowCount(), 1);
+}
+
+
+void tst_ClientConnection::encryptionChoiceIsExplained()
+{
+    ClientApp app;
+    app.start();
+    LoginDialog *dialog = app.loginDialog();
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    auto *encryption = child<QComboBox>(dialog, "encryptionCombo");
+    auto choose = [&](const char *mode) { encryption->setCurrentIndex(encryption->findData(QLatin1String(mode))); };
+    choose("off");
+    QVERIFY2(dialog->securityText().contains(QLatin1String("Not encrypted")), qPrintable(dialog->securityText()));
+    choose("on");
+    QVERIFY2(dialog->securityText().contains(QLatin1String("TLS required")), qPrintable(dialog->securityText()));
+    choose("auto");
+    QVERIFY2(dialog->securityText().contains(QLatin1String("crosses the network in clear")),
+             qPrintable(dialog->securityText()));
+    // UDP has no encryption yet: said plainly whatever the choice.
+    auto *transport = child<QComboBox>(dialog, "transportCombo");
+    transport->setCurrentIndex(transport->findData(QLatin1String("udp")));
+    QVERIFY2(dialog->securityText().contains(QLatin1String("UDP is not encrypted")), qPrintable(dialog->securityText()));
+}
+
+void tst_ClientConnection::tlsServerIsTrustedOnceThenShownLocked()
+{
+    // A server with its own (self-signed) certificate: the first login asks, showing the
+    // fingerprint; after "Trust" the window shows the lock, and the pin is on disk.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const Confab::PeerIdentity identity = Confab::PeerIdentity::generate();
+    QVERIFY(!identity.isNull());
+    const QString certificateFile = dir.filePath(QStringLiteral("server.crt"));
+    const QString keyFile = dir.filePath(QStringLiteral("server.key"));
+    for (const auto &[path, pem] : {std::pair{certificateFile, identity.certificate().toPem()},
+                                    std::pair{keyFile, identity.key().toPem()}}) {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(pem);
+        file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    Confab::ServerConfig config;
+    config.tlsCertificateFile = certificateFile;
+    config.tlsKeyFile = keyFile;
+    TestServer server(config);
+    QVERIFY(server.start());
+    QVERIFY(server.server->isTlsEnabled());
+    const QString fingerprint = Confab::certificateFingerprint(identity.certificate());
+
+    ClientApp app;
+    app.start();
+    const QString knownServers = dir.filePath(QStringLiteral("known_servers"));
+    app.session()->setKnownServersFile(knownServers);
+    LoginDialog *dialog = app.loginDialog();
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    m_fixture.submitLogin(dialog, server.port(), QStringLiteral("alice"));
+
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((box = dialog->findChild<QMessageBox *>(QStringLiteral("trustCertificateBox"))), LoginTimeoutMs);
+    QVERIFY2(box->informativeText().contains(fingerprint), qPrintable(box->informativeText()));
+    QVERIFY(dialog->progressText().contains(QLatin1String("certificate")));
+    QTest::mouseClick(child<QPushButton>(box, "trustCertificateButton"), Qt::LeftButton);
+
+    QTRY_VERIFY_WITH_TIMEOUT(app.mainWindow() && app.mainWindow()->isVisible(), LoginTimeoutMs);
+    QVERIFY(app.session()->isEncrypted());
+    QCOMPARE(app.session()->serverFingerprint(), fingerprint);
+    QTRY_VERIFY(child<QLabel>(app.mainWindow(), "transportLabel")->text().contains(QStringLiteral("🔒 TLS")));
+    QFile pins(knownServers);
+    QVERIFY(pins.open(QIODevice::ReadOnly));
+    QVERIFY(QString::fromUtf8(pins.readAll()).contains(fingerprint));
 }
 
 QTEST_MAIN(tst_ClientConnection)

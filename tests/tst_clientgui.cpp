@@ -101,7 +101,7 @@ void tst_ClientGui::successfulLoginFillsPanels()
 
     // Status bar: state, transport, server, round trip.
     QTRY_VERIFY(child<QLabel>(window, "connectionStateLabel")->text().contains(QLatin1String("alice")));
-    QCOMPARE(child<QLabel>(window, "transportLabel")->text(), QStringLiteral("TCP"));
+    QCOMPARE(child<QLabel>(window, "transportLabel")->text(), QStringLiteral("TCP ⚠ not encrypted"));
     QVERIFY(child<QLabel>(window, "serverLabel")->text().contains(QString::number(m_fixture.port())));
     QVERIFY(child<QLabel>(window, "roundTripLabel")->text().startsWith(QLatin1String("RTT")));
     window->session()->setKeepalive(100, 10000); // ping after 0.1 s of quiet instead of 15 s

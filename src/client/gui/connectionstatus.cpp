@@ -76,6 +76,7 @@ void ConnectionStatus::setSession(ClientSession *session, Reconnector *reconnect
     connect(session, &ClientSession::roundTripChanged, this, &ConnectionStatus::refresh);
     connect(session, &ClientSession::loggedIn, this, &ConnectionStatus::refresh);
     connect(session, &ClientSession::transportChosen, this, &ConnectionStatus::refresh);
+    connect(session, &ClientSession::encryptionChanged, this, &ConnectionStatus::refresh);
     if (reconnector) {
         connect(reconnector, &Reconnector::retryScheduled, this, &ConnectionStatus::refresh);
         connect(reconnector, &Reconnector::attemptStarted, this, &ConnectionStatus::refresh);
@@ -122,8 +123,14 @@ void ConnectionStatus::refresh()
     m_state->setText(text);
 
     QString transport = QStringLiteral("—");
-    if (m_session && state != State::Disconnected && m_session->activeTransport() != ClientSession::Transport::Auto)
+    if (m_session && state != State::Disconnected && m_session->activeTransport() != ClientSession::Transport::Auto) {
         transport = ClientSession::transportName(m_session->activeTransport()).toUpper();
+        // The lock state goes with the transport: "TCP 🔒 TLS" or a plain warning.
+        const bool encrypted = m_session->isEncrypted();
+        transport += encrypted ? tr(" 🔒 TLS") : tr(" ⚠ not encrypted");
+        m_transport->setToolTip(encrypted ? tr("Encrypted with TLS; server certificate %1").arg(m_session->serverFingerprint())
+                                          : tr("Not encrypted: messages cross the network in clear"));
+    }
     m_transport->setText(transport);
 
     if (m_session && !m_session->host().isEmpty()) {

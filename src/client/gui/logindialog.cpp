@@ -4,6 +4,9 @@
 #include "clienticons.h"
 #include "nameproblems.h"
 #include "serverhistory.h"
+#include "tlsfingerprint.h"
+
+#include <QMessageBox>
 
 namespace Confab {
 
@@ -34,6 +37,17 @@ LoginDialog::LoginDialog(ClientSession *session, QWidget *parent)
     m_ui->transportCombo->addItem(tr("TCP"), ClientSession::transportName(Transport::Tcp));
     m_ui->transportCombo->addItem(tr("UDP (reliable)"), ClientSession::transportName(Transport::Udp));
 
+    using TlsMode = ClientSession::TlsMode;
+    m_ui->encryptionCombo->addItem(tr("Automatic"), ClientSession::tlsModeName(TlsMode::Auto));
+    m_ui->encryptionCombo->setItemData(0, tr("TLS when the server offers it"), Qt::ToolTipRole);
+    m_ui->encryptionCombo->addItem(tr("Required (TLS)"), ClientSession::tlsModeName(TlsMode::On));
+    m_ui->encryptionCombo->setItemData(1, tr("Connect only with TLS, over TCP"), Qt::ToolTipRole);
+    m_ui->encryptionCombo->addItem(tr("Off"), ClientSession::tlsModeName(TlsMode::Off));
+    m_ui->encryptionCombo->setItemData(2, tr("Plain TCP or UDP: only for servers on this computer or a trusted network"),
+                                       Qt::ToolTipRole);
+    connect(m_ui->encryptionCombo, &QComboBox::currentIndexChanged, this, &LoginDialog::updateSecurityNote);
+    connect(m_ui->transportCombo, &QComboBox::currentIndexChanged, this, &LoginDialog::updateSecurityNote);
+
     m_ui->loginErrorLabel->hide();
     m_ui->progressRow->hide();
     loadHistory();
@@ -48,6 +62,9 @@ LoginDialog::LoginDialog(ClientSession *session, QWidget *parent)
     connect(session, &ClientSession::loginFailed, this, &LoginDialog::onLoginFailed);
     connect(session, &ClientSession::errorOccurred, this, &LoginDialog::onError);
     connect(session, &ClientSession::connectionLost, this, &LoginDialog::onConnectionLost);
+    connect(session, &ClientSession::serverCertificateNeedsTrust, this, &LoginDialog::askToTrust);
+    connect(session, &ClientSession::encryptionChanged, this, &LoginDialog::updateSecurityNote);
+    updateSecurityNote();
 }
 
 LoginDialog::~LoginDialog() = default;
@@ -57,7 +74,8 @@ void LoginDialog::loadHistory()
     const QList<ServerEntry> entries = ServerHistory::load();
     m_ui->serverCombo->clear();
     for (const ServerEntry &entry : entries) {
-        m_ui->serverCombo->addItem(entry.address(), QVariantList{entry.host, entry.port, entry.user, entry.transport});
+        m_ui->serverCombo->addItem(entry.address(),
+                                   QVariantList{entry.host, entry.port, entry.user, entry.transport, entry.tls});
     }
     if (entries.isEmpty()) {
         m_ui->serverCombo->setEditText(QStringLiteral("127.0.0.1"));
@@ -71,13 +89,14 @@ void LoginDialog::loadHistory()
 void LoginDialog::applyEntry(int index)
 {
     const QVariantList entry = m_ui->serverCombo->itemData(index).toList();
-    if (entry.size() < 4)
+    if (entry.size() < 5)
         return;
     m_ui->serverCombo->setEditText(entry.at(0).toString());
     m_ui->portSpin->setValue(entry.at(1).toInt());
     m_ui->userEdit->setText(entry.at(2).toString());
     const int transport = m_ui->transportCombo->findData(entry.at(3).toString());
     m_ui->transportCombo->setCurrentIndex(qMax(0, transport));
+    m_ui->encryptionCombo->setCurrentIndex(qMax(0, m_ui->encryptionCombo->findData(entry.at(4).toString())));
     (m_ui->userEdit->text().isEmpty() ? m_ui->userEdit : m_ui->passwordEdit)->setFocus();
 }
 
@@ -127,7 +146,8 @@ void LoginDialog::setBusy(bool busy)
 {
     m_busy = busy;
     for (QWidget *w : {static_cast<QWidget *>(m_ui->serverCombo), static_cast<QWidget *>(m_ui->portSpin),
-                       static_cast<QWidget *>(m_ui->transportCombo), static_cast<QWidget *>(m_ui->userEdit),
+                       static_cast<QWidget *>(m_ui->transportCombo), static_cast<QWidget *>(m_ui->encryptionCombo),
+                       static_cast<QWidget *>(m_ui->userEdit),
                        static_cast<QWidget *>(m_ui->passwordEdit), static_cast<QWidget *>(m_ui->connectButton)}) {
         w->setEnabled(!busy);
     }
@@ -170,8 +190,12 @@ void LoginDialog::submit()
     m_port = port;
     m_user = user;
     const auto transport = ClientSession::transportFromName(m_ui->transportCombo->currentData().toString());
-    const bool sameTransport = transport.value_or(ClientSession::Transport::Auto) == m_session->transport();
+    const auto tls = ClientSession::tlsModeFromName(m_ui->encryptionCombo->currentData().toString())
+                         .value_or(ClientSession::TlsMode::Auto);
+    const bool sameTransport = transport.value_or(ClientSession::Transport::Auto) == m_session->transport()
+                               && tls == m_session->tlsMode();
     m_session->setTransport(transport.value_or(ClientSession::Transport::Auto));
+    m_session->setTlsMode(tls);
     setBusy(true);
     if (sameServer && sameTransport && m_session->state() == ClientSession::State::Connected)
         m_session->login(user, m_ui->passwordEdit->text()); // the connection survived the refused login
@@ -228,6 +252,7 @@ void LoginDialog::onLoggedIn(const QString &user, bool created)
     entry.port = m_port;
     entry.user = user;
     entry.transport = m_ui->transportCombo->currentData().toString();
+    entry.tls = m_ui->encryptionCombo->currentData().toString();
     ServerHistory::remember(entry);
 
     LoginDetails details;
@@ -326,6 +351,72 @@ void LoginDialog::onConnectionLost(const QString &reason)
     if (errorText().isEmpty())
         showError(tr("The server closed the connection: %1").arg(reason));
     setBusy(false);
+}
+
+QString LoginDialog::securityText() const
+{
+    return m_ui->securityLabel->text();
+}
+
+void LoginDialog::updateSecurityNote()
+{
+    const auto tls = ClientSession::tlsModeFromName(m_ui->encryptionCombo->currentData().toString())
+                         .value_or(ClientSession::TlsMode::Auto);
+    QString text;
+    bool warn = false;
+    if (m_session->isEncrypted()) {
+        text = tr("🔒 Encrypted (TLS). Server certificate %1.").arg(m_session->serverFingerprint());
+    } else if (tls == ClientSession::TlsMode::On) {
+        text = tr("🔒 TLS required: the server's certificate is checked before your password is sent.");
+    } else if (tls == ClientSession::TlsMode::Off) {
+        text = tr("⚠ Not encrypted: your password and messages would cross the network in clear.");
+        warn = true;
+    } else if (ClientSession::transportFromName(m_ui->transportCombo->currentData().toString())
+               == ClientSession::Transport::Udp) {
+        text = tr("⚠ UDP is not encrypted: your password and messages would cross the network in clear.");
+        warn = true;
+    } else {
+        text = tr("Encrypted when the server offers TLS; if it does not, your password crosses the network in clear. "
+                  "Choose “Required” to be sure.");
+    }
+    m_ui->securityLabel->setText(text);
+    QPalette palette = m_ui->securityLabel->palette();
+    palette.setColor(QPalette::WindowText, warn ? QColor(0xb2, 0x6a, 0x00) : this->palette().color(QPalette::WindowText));
+    m_ui->securityLabel->setPalette(palette);
+}
+
+void LoginDialog::askToTrust(const QString &fingerprint, const QString &host, quint16 port)
+{
+    if (!m_busy) {
+        m_session->rejectServerCertificate();
+        return;
+    }
+    m_ui->progressLabel->setText(tr("Waiting for you to check the server's certificate…"));
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Check the server's certificate"),
+                                tr("The server at %1:%2 shows a certificate that no authority known to this computer "
+                                   "vouches for. This is normal for a server with its own certificate, the first time "
+                                   "you connect.")
+                                    .arg(host).arg(port),
+                                QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("trustCertificateBox"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setInformativeText(tr("Its SHA-256 fingerprint is:\n%1\n\nCompare it with the one the server's administrator "
+                               "gave you. If they match, trust it: Confab remembers it for this server and warns you "
+                               "if it ever changes.")
+                                .arg(normalizedFingerprint(fingerprint)));
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QPushButton *trust = box->addButton(tr("&Trust and Connect"), QMessageBox::AcceptRole);
+    trust->setObjectName(QStringLiteral("trustCertificateButton"));
+    QPushButton *cancel = box->addButton(tr("&Cancel"), QMessageBox::RejectRole);
+    cancel->setObjectName(QStringLiteral("rejectCertificateButton"));
+    box->setDefaultButton(cancel);
+    connect(box, &QMessageBox::finished, this, [this, box, trust, fingerprint] {
+        if (box->clickedButton() == trust)
+            m_session->trustServerCertificate(fingerprint);
+        else if (m_session->isAwaitingTrust())
+            m_session->rejectServerCertificate();
+    });
+    box->open();
 }
 
 } // namespace Confab

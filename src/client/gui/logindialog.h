@@ -43,6 +43,8 @@ public:
     bool isBusy() const { return m_busy; }
     QString errorText() const;
     QString progressText() const;
+    // What the dialog says about encryption (under the fields).
+    QString securityText() const;
 
     // Starts connecting with what the fields hold (what the Connect button does).
     void submit();
@@ -66,6 +68,9 @@ private:
     void onLoginFailed(ErrorCode code, const QString &message);
     void onError(ClientSession::Error error, ErrorCode code, const QString &message);
     void onConnectionLost(const QString &reason);
+    void updateSecurityNote();
+    // An unknown self-signed certificate: shows its fingerprint and asks whether to trust it.
+    void askToTrust(const QString &fingerprint, const QString &host, quint16 port);
 
     std::unique_ptr<Ui::LoginDialog> m_ui;
     ClientSession *m_session;

@@ -21,6 +21,7 @@ QList<ServerEntry> ServerHistory::load()
         entry.port = quint16(port);
         entry.user = settings.value(QStringLiteral("user")).toString();
         entry.transport = settings.value(QStringLiteral("transport"), QStringLiteral("auto")).toString();
+        entry.tls = settings.value(QStringLiteral("tls"), QStringLiteral("auto")).toString();
         if (!entry.host.isEmpty() && port > 0 && port <= 65535)
             entries.append(entry);
     }
@@ -45,6 +46,7 @@ void ServerHistory::remember(const ServerEntry &entry)
         settings.setValue(QStringLiteral("port"), entries.at(i).port);
         settings.setValue(QStringLiteral("user"), entries.at(i).user);
         settings.setValue(QStringLiteral("transport"), entries.at(i).transport);
+        settings.setValue(QStringLiteral("tls"), entries.at(i).tls);
     }
     settings.endArray();
 }

@@ -1,4 +1,4 @@
-// The servers this user logged in to recently (host, port, username, transport), newest first,
+// The servers this user logged in to recently (host, port, username, transport, encryption), newest first,
 // kept with QSettings. Passwords are never stored.
 #pragma once
 
@@ -12,6 +12,7 @@ struct ServerEntry {
     quint16 port = 0;
     QString user;
     QString transport; // "auto" or "tcp"
+    QString tls = QStringLiteral("auto"); // ClientSession::tlsModeName(): "auto", "on" or "off"
 
     QString address() const { return QStringLiteral("%1:%2").arg(host).arg(port); }
     bool sameServer(const ServerEntry &other) const
