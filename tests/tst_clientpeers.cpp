@@ -140,6 +140,7 @@ void tst_ClientPeers::pokeAcceptedOpensDirectTabsOnBoth()
     // Both clients offered a certificate, so the chat is TLS and each tab says so.
     QVERIFY(hasRowWithText(alice->registry()->model(toBob), QStringLiteral("It is encrypted (TLS)")));
     QVERIFY(hasRowWithText(bob->registry()->model(toAlice), QStringLiteral("It is encrypted (TLS)")));
+    QVERIFY(alice->tabs()->page(toBob)->headerLabel()->text().contains(QStringLiteral("🔒 encrypted")));
 
     // Text typed in alice's direct tab reaches bob's, not through the server.
     const quint64 relayedBefore = m_fixture.server->server->stats().messagesRelayed;

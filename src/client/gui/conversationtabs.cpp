@@ -286,7 +286,11 @@ void ConversationTabs::updateHeader(const ConversationId &id)
         QString text;
         switch (state) {
         case PeerConversations::State::Connected:
-            text = tr("Direct chat with %1 at %2 · peer to peer, not through the server").arg(id.name, m_peers->peerAddress(id));
+            text = m_peers->isEncrypted(id)
+                ? tr("Direct chat with %1 at %2 · peer to peer, not through the server · 🔒 encrypted")
+                      .arg(id.name, m_peers->peerAddress(id))
+                : tr("Direct chat with %1 at %2 · peer to peer, not through the server · not encrypted")
+                      .arg(id.name, m_peers->peerAddress(id));
             break;
         case PeerConversations::State::Waiting: text = tr("Direct chat with %1 · waiting for an answer").arg(id.name); break;
         case PeerConversations::State::Connecting: text = tr("Direct chat with %1 · connecting…").arg(id.name); break;

@@ -170,6 +170,12 @@ PeerConversations::State PeerConversations::state(const ConversationId &id) cons
     return m_states.value(id.key(), State::None);
 }
 
+bool PeerConversations::isEncrypted(const ConversationId &id) const
+{
+    const QPointer<DirectChat> chat = m_chats.value(id.key());
+    return chat && chat->isEncrypted();
+}
+
 QString PeerConversations::peerAddress(const ConversationId &id) const
 {
     const QPointer<DirectChat> chat = m_chats.value(id.key());

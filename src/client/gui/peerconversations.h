@@ -71,6 +71,8 @@ public:
     State state(const ConversationId &id) const;
     // "host:port" of the other end while connected.
     QString peerAddress(const ConversationId &id) const;
+    // Whether the connected chat runs over TLS checked against the announced certificate.
+    bool isEncrypted(const ConversationId &id) const;
 
 signals:
     void pokeReceived(quint64 pokeId, const QString &from);
