@@ -11,6 +11,8 @@
 #   client-main.png         the chat window in use: users, rooms, a room tab, a DM tab, unread counts
 #   client-poke.png         frank pokes alice: the question, over the chat window
 #   client-direct.png       the direct (peer-to-peer) chat that follows, in its own tab
+#   client-trust.png        logging in to a TLS server with its own certificate: check the fingerprint
+#   client-tls.png          the chat window on that server: the lock next to the transport
 # Environment: BUILD_DIR (default build/).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -152,6 +154,40 @@ EOF
     import -window "$main" "$out/client-direct.png"
     echo "saved $out/client-direct.png"
     exec 7>&-
+    kill -TERM "$client" "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+
+    # A server with its own certificate (scripts/make-cert.sh): the first login shows the
+    # certificate's fingerprint to check; once trusted, the window shows the lock.
+    bash "$CONFAB_TOP/scripts/make-cert.sh" "$work/tls" 127.0.0.1 >"$work/cert.out"
+    "$bin/confab-server" --headless --data-dir "$work/data-tls" --port 0 --password-iterations 1000 \
+        --tls-cert "$work/tls/confab-server.crt" --tls-key "$work/tls/confab-server.key" \
+        >"$work/tls-server.out" 2>"$work/tls-server.err" &
+    server=$!
+    port=""
+    for _ in $(seq 1 100); do
+        port=$(sed -n 's/^confab-server listening on .*:\([0-9]*\) (.*)$/\1/p' "$work/tls-server.out")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { echo "confab-server with TLS did not start:" >&2; cat "$work/tls-server.err" >&2; exit 1; }
+    "$bin/confab" --host 127.0.0.1 --port "$port" --user alice >"$work/confab-tls.out" 2>&1 &
+    client=$!
+    login=$(xdotool search --sync --onlyvisible --name "Log In" | head -n 1)
+    sleep 1
+    xdotool windowfocus --sync "$login"
+    xdotool type --delay 30 "$password"
+    xdotool key Return
+    trust=$(xdotool search --sync --onlyvisible --name "Check the server" | head -n 1)
+    sleep 1
+    import -window root -crop 1100x700+0+0 "$out/client-trust.png"
+    echo "saved $out/client-trust.png"
+    xdotool windowfocus --sync "$trust"
+    xdotool key alt+t # Trust and Connect
+    main=$(xdotool search --sync --onlyvisible --name "@.* — Confab" | head -n 1)
+    sleep 2
+    import -window "$main" "$out/client-tls.png"
+    echo "saved $out/client-tls.png"
 
     kill -TERM "$client" "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
@@ -180,6 +216,6 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/runtime"
 chmod 700 "$work/runtime"
 export XDG_RUNTIME_DIR=$work/runtime
-export CONFAB_WORK=$work CONFAB_BIN=$build/bin CONFAB_OUT=$out
+export CONFAB_WORK=$work CONFAB_BIN=$build/bin CONFAB_OUT=$out CONFAB_TOP=$top
 xvfb-run -a -s "-screen 0 1280x800x24" bash "$0" --under-xvfb
 echo "screenshots are in $out"
