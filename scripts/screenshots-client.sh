@@ -27,16 +27,23 @@ if [ "${1:-}" = "--under-xvfb" ]; then
     export QT_LOGGING_RULES="confab.*=false"
     password=correct-horse
 
+    # The port a headless server started with --port 0 printed, from $work/NAME.out (NAME.err on failure).
+    listening_port() {
+        local name=$1 port=""
+        for _ in $(seq 1 100); do
+            port=$(sed -n 's/^confab-server listening on .*:\([0-9]*\) (.*)$/\1/p' "$work/$name.out")
+            [ -n "$port" ] && { echo "$port"; return 0; }
+            sleep 0.1
+        done
+        echo "confab-server ($name) did not start:" >&2
+        cat "$work/$name.err" >&2
+        return 1
+    }
+
     "$bin/confab-server" --headless --data-dir "$work/data" --port 0 --password-iterations 1000 \
         >"$work/server.out" 2>"$work/server.err" &
     server=$!
-    port=""
-    for _ in $(seq 1 100); do
-        port=$(sed -n 's/^confab-server listening on .*:\([0-9]*\) (.*)$/\1/p' "$work/server.out")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    [ -n "$port" ] || { echo "confab-server did not start:" >&2; cat "$work/server.err" >&2; exit 1; }
+    port=$(listening_port server)
     echo "server on port $port"
 
     # A scripted user: "NAME" then lines on stdin (each "sleep N" line is a pause, not sent).
@@ -164,13 +171,7 @@ EOF
         --tls-cert "$work/tls/confab-server.crt" --tls-key "$work/tls/confab-server.key" \
         >"$work/tls-server.out" 2>"$work/tls-server.err" &
     server=$!
-    port=""
-    for _ in $(seq 1 100); do
-        port=$(sed -n 's/^confab-server listening on .*:\([0-9]*\) (.*)$/\1/p' "$work/tls-server.out")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    [ -n "$port" ] || { echo "confab-server with TLS did not start:" >&2; cat "$work/tls-server.err" >&2; exit 1; }
+    port=$(listening_port tls-server)
     "$bin/confab" --host 127.0.0.1 --port "$port" --user alice >"$work/confab-tls.out" 2>&1 &
     client=$!
     login=$(xdotool search --sync --onlyvisible --name "Log In" | head -n 1)
