@@ -5,6 +5,7 @@
 #include "clientguisupport.h"
 
 #include "connectionbanner.h"
+#include "conversationmodel.h"
 #include "conversationregistry.h"
 #include "conversationtabs.h"
 #include "reconnector.h"
@@ -326,6 +327,9 @@ void tst_ClientConnection::tlsServerIsTrustedOnceThenShownLocked()
     QVERIFY(app.session()->isEncrypted());
     QCOMPARE(app.session()->serverFingerprint(), fingerprint);
     QTRY_VERIFY(child<QLabel>(app.mainWindow(), "transportLabel")->text().contains(QStringLiteral("🔒 TLS")));
+    ConversationModel *lobby = app.mainWindow()->registry()->model(ConversationId::lobby());
+    QVERIFY(lobby && lobby->rowCount() > 0);
+    QVERIFY2(lobby->entry(0).text.contains(QLatin1String("encrypted (TLS)")), qPrintable(lobby->entry(0).text));
     QFile pins(knownServers);
     QVERIFY(pins.open(QIODevice::ReadOnly));
     QVERIFY(QString::fromUtf8(pins.readAll()).contains(fingerprint));

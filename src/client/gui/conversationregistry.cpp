@@ -366,8 +366,10 @@ void ConversationRegistry::onLoggedIn(const QString &user)
 {
     m_selfName = user;
     const QString where = m_session ? QStringLiteral("%1:%2").arg(m_session->host()).arg(m_session->port()) : QString();
-    addNotice(ConversationId::lobby(), m_wasLoggedIn ? tr("Reconnected to %1 as %2.").arg(where, user)
-                                                     : tr("Logged in to %1 as %2.").arg(where, user));
+    const QString privacy = m_session && m_session->isEncrypted() ? tr("The connection is encrypted (TLS).")
+                                                                  : tr("The connection is not encrypted.");
+    addNotice(ConversationId::lobby(), m_wasLoggedIn ? tr("Reconnected to %1 as %2. %3").arg(where, user, privacy)
+                                                     : tr("Logged in to %1 as %2. %3").arg(where, user, privacy));
     m_wasLoggedIn = true;
 }
 
