@@ -23,6 +23,14 @@ qint32 seqDiff(quint32 a, quint32 b)
 
 constexpr quint32 Window = quint32(UdpWire::WindowDatagrams);
 
+qsizetype totalSize(const QList<QByteArray> &payloads)
+{
+    qsizetype bytes = 0;
+    for (const QByteArray &payload : payloads)
+        bytes += payload.size();
+    return bytes;
+}
+
 Datagram shortDatagram(Kind kind, quint32 connectionId)
 {
     Datagram d;
@@ -32,6 +40,21 @@ Datagram shortDatagram(Kind kind, quint32 connectionId)
 }
 
 } // namespace
+
+qsizetype ReliableChannel::Outgoing::payloadBytes() const
+{
+    return fragment.size() + totalSize(payloads);
+}
+
+bool ReliableChannel::Outgoing::isBundleable() const
+{
+    return kind == Kind::Data && fragmentCount == 1 && transmissions == 0;
+}
+
+qsizetype ReliableChannel::Incoming::payloadBytes() const
+{
+    return fragment.size() + totalSize(payloads);
+}
 
 ReliableChannel::ReliableChannel(Role role, quint32 connectionId)
     : m_role(role)
@@ -81,6 +104,7 @@ void ReliableChannel::sendHandshake(qint64 now)
     if (m_stage == HandshakeStage::CookieEchoed) {
         d.kind = Kind::HelloWithCookie;
         d.cookie = m_cookie;
+        d.features = m_offeredFeatures;
     } else {
         d.kind = Kind::Hello;
     }
@@ -160,6 +184,19 @@ void ReliableChannel::releaseBuffers()
 
 ReliableChannel::SendResult ReliableChannel::send(const QByteArray &payload, qint64 now)
 {
+    const SendResult result = enqueue(payload);
+    if (result == SendResult::Queued)
+        pump(now);
+    return result;
+}
+
+void ReliableChannel::flush(qint64 now)
+{
+    pump(now);
+}
+
+ReliableChannel::SendResult ReliableChannel::enqueue(const QByteArray &payload)
+{
     if (payload.isEmpty())
         return SendResult::Empty;
     if (payload.size() > qsizetype(Limits::MaxFramePayload))
@@ -185,7 +222,6 @@ ReliableChannel::SendResult ReliableChannel::send(const QByteArray &payload, qin
     m_queuedDatagrams += count;
     m_queuedBytes += size;
     m_sendBufferBytes += size;
-    pump(now);
     return SendResult::Queued;
 }
 
@@ -196,6 +232,8 @@ void ReliableChannel::queueControl(Kind kind, qint64 now)
     out.wireSize = UdpWire::FullHeaderSize;
     m_out.push_back(out);
     if (kind == Kind::Close) {
+        // At most this: bundling what is queued before it can only lower it (pump() sets the
+        // exact number when the Close is first sent).
         m_closeSeq = m_sndUna + quint32(m_out.size() - 1);
     }
     pump(now);
@@ -209,19 +247,56 @@ void ReliableChannel::pump(qint64 now)
         const quint32 inFlight = m_sndNxt - m_sndUna;
         if (inFlight >= m_out.size() || inFlight >= Window)
             return;
+        if ((m_agreedFeatures & UdpWire::FeatureBundles) && m_out[inFlight].isBundleable())
+            bundleQueuedAt(inFlight);
         Outgoing &out = m_out[inFlight];
         if (m_bytesInFlight + out.wireSize > SendWindowBytes)
             return;
         if (inFlight == 0)
             m_waitingSince = now; // silence before this point was not the peer's fault
-        if (out.kind == Kind::Data) {
+        if (out.kind == Kind::Data || out.kind == Kind::Bundle) {
             --m_queuedDatagrams;
-            m_queuedBytes -= out.fragment.size();
+            m_queuedBytes -= out.payloadBytes();
         }
+        if (out.kind == Kind::Bundle)
+            ++m_bundlesSent;
+        else if (out.kind == Kind::Close)
+            m_closeSeq = m_sndNxt;
         m_bytesInFlight += out.wireSize;
         transmit(out, m_sndNxt, now);
         ++m_sndNxt;
     }
+}
+
+void ReliableChannel::bundleQueuedAt(quint32 index)
+{
+    // The single-fragment payloads queued right behind m_out[index] that fit one datagram with it.
+    // Only what is already queued: pump() never waits for more.
+    const size_t first = index;
+    int wireSize = UdpWire::BundleHeaderSize + UdpWire::bundleEntrySize(m_out[first].fragment.size());
+    size_t end = first + 1;
+    while (end < m_out.size() && int(end - first) < UdpWire::MaxBundlePayloads) {
+        const Outgoing &next = m_out[end];
+        if (!next.isBundleable() || wireSize + UdpWire::bundleEntrySize(next.fragment.size()) > UdpWire::MaxDatagramSize)
+            break;
+        wireSize += UdpWire::bundleEntrySize(next.fragment.size());
+        ++end;
+    }
+    const int count = int(end - first);
+    if (count < UdpWire::MinBundlePayloads)
+        return;
+    Outgoing &bundle = m_out[first];
+    bundle.payloads.reserve(count);
+    bundle.payloads.append(std::exchange(bundle.fragment, QByteArray()));
+    for (size_t i = first + 1; i < end; ++i)
+        bundle.payloads.append(std::move(m_out[i].fragment));
+    bundle.kind = Kind::Bundle;
+    bundle.fragmentIndex = 0;
+    bundle.fragmentCount = 0;
+    bundle.wireSize = wireSize;
+    // The merged entries leave the queue; their bytes are now the bundle's (still queued).
+    m_out.erase(m_out.begin() + qsizetype(first + 1), m_out.begin() + qsizetype(end));
+    m_queuedDatagrams -= count - 1;
 }
 
 void ReliableChannel::transmit(Outgoing &out, quint32 seq, qint64 now)
@@ -236,6 +311,8 @@ void ReliableChannel::transmit(Outgoing &out, quint32 seq, qint64 now)
         d.fragmentIndex = out.fragmentIndex;
         d.fragmentCount = out.fragmentCount;
         d.fragment = out.fragment;
+    } else if (out.kind == Kind::Bundle) {
+        d.payloads = out.payloads;
     }
     if (m_acksDue > 0)
         --m_acksDue; // this datagram carries the acknowledgement
@@ -255,6 +332,13 @@ void ReliableChannel::emitDatagram(const Datagram &datagram)
     QByteArray bytes = UdpWire::encode(datagram);
     Q_ASSERT(!bytes.isEmpty() && bytes.size() <= UdpWire::MaxDatagramSize);
     m_datagramsOut.append(std::move(bytes));
+}
+
+void ReliableChannel::emitAccept()
+{
+    Datagram d = shortDatagram(Kind::Accept, m_connectionId);
+    d.features = m_agreedFeatures; // 0: the 6-byte Accept an older client expects
+    emitDatagram(d);
 }
 
 void ReliableChannel::emitAckCarrier(Kind kind, quint32 seq)
@@ -341,7 +425,8 @@ bool ReliableChannel::handleDatagram(const QByteArray &bytes, qint64 now)
         if (m_role != Role::Server || d.kind != Kind::HelloWithCookie)
             return false;
         m_lastHeard = now;
-        emitDatagram(shortDatagram(Kind::Accept, m_connectionId));
+        m_agreedFeatures = d.features & m_offeredFeatures;
+        emitAccept();
         becomeConnected(now);
         return true;
 
@@ -363,9 +448,11 @@ bool ReliableChannel::handleDatagram(const QByteArray &bytes, qint64 now)
             m_lastHeard = now;
             if (m_stage == HandshakeStage::CookieEchoed && m_handshakeTransmissions == 1)
                 takeRttSample(now - m_handshakeSentAt);
+            m_agreedFeatures = d.features & m_offeredFeatures;
             becomeConnected(now);
             return true;
         case Kind::Data:
+        case Kind::Bundle:
         case Kind::Ack:
         case Kind::Ping:
         case Kind::Close:
@@ -395,12 +482,18 @@ bool ReliableChannel::handleEstablished(Datagram &d, qint64 now)
         if (m_role != Role::Server)
             return false;
         m_lastHeard = now;
-        emitDatagram(shortDatagram(Kind::Accept, m_connectionId));
+        emitAccept();
         return true;
     case Kind::Accept:
+        if (m_role != Role::Client)
+            return false;
+        // A late Accept after the server's data implied the lost one: it still says what was agreed.
+        m_agreedFeatures = d.features & m_offeredFeatures;
+        return true;
     case Kind::Cookie:
         return m_role == Role::Client; // late duplicates of the handshake
     case Kind::Data:
+    case Kind::Bundle:
     case Kind::Ack:
     case Kind::Ping:
     case Kind::Close:
@@ -446,7 +539,7 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
     const qint32 offset = seqDiff(d.seq, m_rcvNext);
     // In-order Data with no gap behind it may wait for a delayed acknowledgement; anything else
     // tells the sender something it needs at once (a loss, a lost ack, a keepalive, a close).
-    const bool deferrable = m_ackDelayMs > 0 && d.kind == Kind::Data && offset == 0 && m_rcvBufferedCount == 0
+    const bool deferrable = m_ackDelayMs > 0 && (d.kind == Kind::Data || d.kind == Kind::Bundle) && offset == 0 && m_rcvBufferedCount == 0
                             && m_state == State::Connected;
     if (deferrable && m_acksDue == 0 && ++m_ackDeferredCount < m_ackEveryDatagrams) {
         if (m_ackDeferredUntil < 0)
@@ -463,7 +556,7 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
         return;
     }
     Incoming &slot = m_rcv[d.seq % Window];
-    const qsizetype size = d.fragment.size();
+    const qsizetype size = d.fragment.size() + totalSize(d.payloads);
     // Cannot trigger for a peer that respects the window; never acknowledge what is not kept.
     if (reassemblyBytes() + size > MaxReassemblyBytes)
         return;
@@ -472,6 +565,7 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
     slot.fragmentIndex = d.fragmentIndex;
     slot.fragmentCount = d.fragmentCount;
     slot.fragment = std::move(d.fragment);
+    slot.payloads = std::move(d.payloads);
     m_rcvBufferedBytes += size;
     ++m_rcvBufferedCount;
 
@@ -480,7 +574,7 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
         if (!next.present)
             break;
         Incoming in = std::exchange(next, Incoming());
-        m_rcvBufferedBytes -= in.fragment.size();
+        m_rcvBufferedBytes -= in.payloadBytes();
         --m_rcvBufferedCount;
         ++m_rcvNext;
         deliverInOrder(in, now);
@@ -513,6 +607,13 @@ void ReliableChannel::deliverInOrder(Incoming &in, qint64 now)
             m_partialCount = 0;
             m_partialNextIndex = 0;
         }
+        return;
+    case Kind::Bundle:
+        // The sender bundles only whole payloads queued between fragmented ones, never inside one.
+        if (m_partialCount != 0)
+            return fail(QStringLiteral("Bundle inside a fragmented payload"), now);
+        for (QByteArray &payload : in.payloads)
+            m_payloadsOut.append(std::move(payload));
         return;
     case Kind::Ping:
         return;
@@ -551,7 +652,7 @@ void ReliableChannel::processAck(const Datagram &d, qint64 now)
             if (!out.sacked) {
                 noteAcked(out);
                 m_bytesInFlight -= out.wireSize;
-                m_sendBufferBytes -= out.fragment.size();
+                m_sendBufferBytes -= out.payloadBytes();
             }
             m_out.pop_front();
         }
@@ -579,8 +680,9 @@ void ReliableChannel::processAck(const Datagram &d, qint64 now)
             m_highestAckedNext = seq + 1;
         out.sacked = true;
         m_bytesInFlight -= out.wireSize;
-        m_sendBufferBytes -= out.fragment.size();
+        m_sendBufferBytes -= out.payloadBytes();
         out.fragment = QByteArray(); // the receiver never discards what it acknowledged
+        out.payloads = QList<QByteArray>();
     }
 
     if (sampleSentAt >= 0)
