@@ -46,11 +46,6 @@ qsizetype ReliableChannel::Outgoing::payloadBytes() const
     return fragment.size() + totalSize(payloads);
 }
 
-bool ReliableChannel::Outgoing::isBundleable() const
-{
-    return kind == Kind::Data && fragmentCount == 1 && transmissions == 0;
-}
-
 qsizetype ReliableChannel::Incoming::payloadBytes() const
 {
     return fragment.size() + totalSize(payloads);
@@ -208,6 +203,12 @@ ReliableChannel::SendResult ReliableChannel::enqueue(const QByteArray &payload)
     if (m_queuedDatagrams + count > MaxQueuedDatagrams || m_queuedBytes + size > MaxQueuedBytes)
         return SendResult::QueueFull;
 
+    if (count == 1 && addToQueuedBundle(payload)) {
+        m_queuedBytes += size;
+        m_sendBufferBytes += size;
+        return SendResult::Queued;
+    }
+
     for (int i = 0; i < count; ++i) {
         Outgoing out;
         out.kind = Kind::Data;
@@ -232,8 +233,6 @@ void ReliableChannel::queueControl(Kind kind, qint64 now)
     out.wireSize = UdpWire::FullHeaderSize;
     m_out.push_back(out);
     if (kind == Kind::Close) {
-        // At most this: bundling what is queued before it can only lower it (pump() sets the
-        // exact number when the Close is first sent).
         m_closeSeq = m_sndUna + quint32(m_out.size() - 1);
     }
     pump(now);
@@ -247,8 +246,6 @@ void ReliableChannel::pump(qint64 now)
         const quint32 inFlight = m_sndNxt - m_sndUna;
         if (inFlight >= m_out.size() || inFlight >= Window)
             return;
-        if ((m_agreedFeatures & UdpWire::FeatureBundles) && m_out[inFlight].isBundleable())
-            bundleQueuedAt(inFlight);
         Outgoing &out = m_out[inFlight];
         if (m_bytesInFlight + out.wireSize > SendWindowBytes)
             return;
@@ -260,43 +257,42 @@ void ReliableChannel::pump(qint64 now)
         }
         if (out.kind == Kind::Bundle)
             ++m_bundlesSent;
-        else if (out.kind == Kind::Close)
-            m_closeSeq = m_sndNxt;
         m_bytesInFlight += out.wireSize;
         transmit(out, m_sndNxt, now);
         ++m_sndNxt;
     }
 }
 
-void ReliableChannel::bundleQueuedAt(quint32 index)
+bool ReliableChannel::addToQueuedBundle(const QByteArray &payload)
 {
-    // The single-fragment payloads queued right behind m_out[index] that fit one datagram with it.
-    // Only what is already queued: pump() never waits for more.
-    const size_t first = index;
-    int wireSize = UdpWire::BundleHeaderSize + UdpWire::bundleEntrySize(m_out[first].fragment.size());
-    size_t end = first + 1;
-    while (end < m_out.size() && int(end - first) < UdpWire::MaxBundlePayloads) {
-        const Outgoing &next = m_out[end];
-        if (!next.isBundleable() || wireSize + UdpWire::bundleEntrySize(next.fragment.size()) > UdpWire::MaxDatagramSize)
-            break;
-        wireSize += UdpWire::bundleEntrySize(next.fragment.size());
-        ++end;
+    // Only a datagram still queued (not sent yet) behind what is in flight takes company: what is
+    // queued leaves at the next flush(), so nothing ever waits for more payloads.
+    if (!(m_agreedFeatures & UdpWire::FeatureBundles) || m_out.size() <= size_t(m_sndNxt - m_sndUna))
+        return false;
+    Outgoing &tail = m_out.back();
+    int wireSize;
+    if (tail.kind == Kind::Data && tail.fragmentCount == 1)
+        wireSize = UdpWire::BundleHeaderSize + UdpWire::bundleEntrySize(tail.fragment.size());
+    else if (tail.kind == Kind::Bundle && tail.payloads.size() < UdpWire::MaxBundlePayloads)
+        wireSize = tail.wireSize;
+    else
+        return false; // a fragment, a control datagram or a full bundle
+    wireSize += UdpWire::bundleEntrySize(payload.size());
+    if (wireSize > UdpWire::MaxDatagramSize)
+        return false;
+    if (tail.kind == Kind::Data) {
+        // About as many as fit, so the list is allocated once.
+        tail.payloads.reserve(qMin<qsizetype>(UdpWire::MaxBundlePayloads,
+                                              (UdpWire::MaxDatagramSize - UdpWire::BundleHeaderSize)
+                                                  / UdpWire::bundleEntrySize(tail.fragment.size())));
+        tail.payloads.append(std::exchange(tail.fragment, QByteArray()));
+        tail.kind = Kind::Bundle;
+        tail.fragmentIndex = 0;
+        tail.fragmentCount = 0;
     }
-    const int count = int(end - first);
-    if (count < UdpWire::MinBundlePayloads)
-        return;
-    Outgoing &bundle = m_out[first];
-    bundle.payloads.reserve(count);
-    bundle.payloads.append(std::exchange(bundle.fragment, QByteArray()));
-    for (size_t i = first + 1; i < end; ++i)
-        bundle.payloads.append(std::move(m_out[i].fragment));
-    bundle.kind = Kind::Bundle;
-    bundle.fragmentIndex = 0;
-    bundle.fragmentCount = 0;
-    bundle.wireSize = wireSize;
-    // The merged entries leave the queue; their bytes are now the bundle's (still queued).
-    m_out.erase(m_out.begin() + qsizetype(first + 1), m_out.begin() + qsizetype(end));
-    m_queuedDatagrams -= count - 1;
+    tail.payloads.append(payload);
+    tail.wireSize = wireSize;
+    return true;
 }
 
 void ReliableChannel::transmit(Outgoing &out, quint32 seq, qint64 now)

@@ -149,11 +149,11 @@ public:
     // Payloads may be queued while connecting; they go out once connected. send() is enqueue()
     // then flush(): the payload leaves at once if the window has room.
     SendResult send(const QByteArray &payload, qint64 now);
-    // Queues a payload without sending anything yet, so that several queued in one pass can share
-    // a datagram (a Bundle, if the peer agreed to them) when flush() sends them.
+    // Queues a payload without sending anything yet. A small payload joins the datagram queued
+    // last if that is not sent yet and has room (a Bundle, if the peer agreed to them), so several
+    // queued in one pass, or behind a full window, share a datagram.
     SendResult enqueue(const QByteArray &payload);
-    // Sends what is queued, as far as the window allows. Several small payloads queued together
-    // leave in one Bundle when the peer agreed to bundles; nothing waits for more to come.
+    // Sends what is queued, as far as the window allows; nothing waits for more to come.
     void flush(qint64 now);
 
     // Returns false when the datagram was dropped (malformed, another connection's, or not valid
@@ -212,7 +212,6 @@ private:
         quint64 txOrder = 0; // order of the latest transmission among all of ours
         bool sacked = false;
         qsizetype payloadBytes() const;
-        bool isBundleable() const;
     };
     struct Incoming {
         bool present = false;
@@ -233,7 +232,7 @@ private:
     void sendHandshake(qint64 now);
     void queueControl(UdpWire::Kind kind, qint64 now);
     void pump(qint64 now);
-    void bundleQueuedAt(quint32 index);
+    bool addToQueuedBundle(const QByteArray &payload);
     void transmit(Outgoing &out, quint32 seq, qint64 now);
     void emitDatagram(const UdpWire::Datagram &datagram);
     void emitAccept();
