@@ -41,11 +41,6 @@ Datagram shortDatagram(Kind kind, quint32 connectionId)
 
 } // namespace
 
-qsizetype ReliableChannel::Outgoing::payloadBytes() const
-{
-    return fragment.size() + totalSize(payloads);
-}
-
 qsizetype ReliableChannel::Incoming::payloadBytes() const
 {
     return fragment.size() + totalSize(payloads);
@@ -218,6 +213,7 @@ ReliableChannel::SendResult ReliableChannel::enqueue(const QByteArray &payload)
         out.fragmentIndex = quint8(i);
         out.fragmentCount = quint8(count);
         out.wireSize = UdpWire::DataHeaderSize + int(out.fragment.size());
+        out.payloadBytes = out.fragment.size();
         m_out.push_back(std::move(out));
     }
     m_queuedDatagrams += count;
@@ -253,7 +249,7 @@ void ReliableChannel::pump(qint64 now)
             m_waitingSince = now; // silence before this point was not the peer's fault
         if (out.kind == Kind::Data || out.kind == Kind::Bundle) {
             --m_queuedDatagrams;
-            m_queuedBytes -= out.payloadBytes();
+            m_queuedBytes -= out.payloadBytes;
         }
         if (out.kind == Kind::Bundle)
             ++m_bundlesSent;
@@ -291,6 +287,7 @@ bool ReliableChannel::addToQueuedBundle(const QByteArray &payload)
         tail.fragmentCount = 0;
     }
     tail.payloads.append(payload);
+    tail.payloadBytes += payload.size();
     tail.wireSize = wireSize;
     return true;
 }
@@ -648,7 +645,7 @@ void ReliableChannel::processAck(const Datagram &d, qint64 now)
             if (!out.sacked) {
                 noteAcked(out);
                 m_bytesInFlight -= out.wireSize;
-                m_sendBufferBytes -= out.payloadBytes();
+                m_sendBufferBytes -= out.payloadBytes;
             }
             m_out.pop_front();
         }
@@ -676,9 +673,10 @@ void ReliableChannel::processAck(const Datagram &d, qint64 now)
             m_highestAckedNext = seq + 1;
         out.sacked = true;
         m_bytesInFlight -= out.wireSize;
-        m_sendBufferBytes -= out.payloadBytes();
+        m_sendBufferBytes -= out.payloadBytes;
         out.fragment = QByteArray(); // the receiver never discards what it acknowledged
         out.payloads = QList<QByteArray>();
+        out.payloadBytes = 0;
     }
 
     if (sampleSentAt >= 0)

@@ -203,6 +203,7 @@ private:
     struct Outgoing {
         QByteArray fragment; // dropped once selectively acknowledged
         QList<QByteArray> payloads; // Bundle; dropped once selectively acknowledged
+        qsizetype payloadBytes = 0; // in fragment or payloads (0 once dropped)
         UdpWire::Kind kind = UdpWire::Kind::Data;
         quint8 fragmentIndex = 0;
         quint8 fragmentCount = 0;
@@ -211,7 +212,6 @@ private:
         qint64 lastSentAt = -1;
         quint64 txOrder = 0; // order of the latest transmission among all of ours
         bool sacked = false;
-        qsizetype payloadBytes() const;
     };
     struct Incoming {
         bool present = false;
