@@ -97,6 +97,11 @@ def data(conn, seq, ack, index, count, fragment):
     return full(5, conn, seq, ack, 0, bytes([index, count]) + struct.pack(">H", len(fragment)) + fragment)
 
 
+def bundle(conn, seq, ack, payloads):
+    body = bytes([len(payloads)]) + b"".join(struct.pack(">H", len(p)) + p for p in payloads)
+    return full(12, conn, seq, ack, 0, body)
+
+
 def main():
     payloads = {name: cbor(m) for name, m in MESSAGES.items()}
     for name, p in payloads.items():
@@ -118,6 +123,14 @@ def main():
     write("udpdatagram", "cookie", udp(2, conn, b"\0\0\0\x10" + b"\x11" * 32))
     write("udpdatagram", "hellowithcookie", udp(3, conn, b"\0\0\0\x10" + b"\x11" * 32).ljust(1200, b"\0"))
     write("udpdatagram", "accept", udp(4, conn))
+    write("udpdatagram", "accept-features", udp(4, conn, struct.pack(">H", 1)))
+    write("udpdatagram", "hellowithcookie-features",
+          udp(3, conn, b"\0\0\0\x10" + b"\x11" * 32 + struct.pack(">H", 1)).ljust(1200, b"\0"))
+    write("udpdatagram", "bundle-two", bundle(conn, 4, 1, [b"hello", b"world"]))
+    write("udpdatagram", "bundle-full", bundle(conn, 5, 1, [b"a" * 1172, b"b"]))
+    write("udpdatagram", "bundle-255", bundle(conn, 6, 1, [b"x"] * 255))
+    write("udpdatagram", "bundle-bad-count", full(12, conn, 7, 0, 0, b"\x09\x00\x01a\x00\x01b"))
+    write("udpdatagram", "bundle-bad-length", full(12, conn, 7, 0, 0, b"\x02\x00\x01a\xff\xffb"))
     write("udpdatagram", "data-single", data(conn, 0, 0, 0, 1, b"payload"))
     write("udpdatagram", "data-last-of-max", data(conn, 55, 0, 55, 56, b"z" * 966))
     write("udpdatagram", "data-first-of-two", data(conn, 0, 0, 0, 2, b"a" * 1174))
@@ -140,6 +153,12 @@ def main():
     frags = [data(conn, i, 0, i, 3, big[i * 1174:(i + 1) * 1174]) for i in range(3)]
     write("reliablechannel", "reassembly-out-of-order",
           b"".join([rec(0, hwc), rec(0, frags[2]), rec(0, frags[0]), rec(0, frags[1]), rec(3, b"")]))
+    hwcb = udp(3, conn, b"\0\0\0\x10" + b"\x11" * 32 + struct.pack(">H", 1)).ljust(1200, b"\0")
+    small = [payloads[n] for n in ("ping", "pong", "postlobby", "userjoined")]
+    write("reliablechannel", "bundles-both-ways",
+          b"".join([rec(0, hwcb), rec(0, bundle(conn, 1, 0, small)), rec(0, data(conn, 0, 0, 0, 1, p)),
+                    rec(2, b"s1"), rec(2, b"s2"), rec(2, b"s3"), rec(0, bundle(conn, 1, 0, small)),
+                    rec(0, full(6, conn, 0, 1, 0)), rec(1, b"\0" * 300), rec(3, b"")]))
     write("reliablechannel", "timers-and-close",
           b"".join([rec(0, hwc), rec(2, b"x" * 5000), rec(1, b"\0" * 1000), rec(1, b"\0" * 2000),
                     rec(0, full(6, conn, 0, 5, 0)), rec(0, full(8, conn, 0, 0, 0)), rec(1, b"\0" * 300)]))

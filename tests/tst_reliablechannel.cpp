@@ -78,6 +78,7 @@ struct Harness {
     qint64 now = StartMs;
 
     int serversCreated = 0;
+    quint16 serverFeatures = UdpWire::SupportedFeatures; // 0 stands in for an older server
     bool forgetServerWhenFinished = false; // like an adapter freeing a channel once it may
     std::function<void(int side, const QByteArray &payload)> onPayload;
     std::function<bool(int from, const QByteArray &datagram)> dropIf; // deliberate losses
@@ -178,6 +179,7 @@ struct Harness {
             break;
         case UdpWire::GateVerdict::Action::Admit:
             server = std::make_unique<Channel>(Channel::Role::Server, v.connectionId);
+            server->setOfferedFeatures(serverFeatures);
             ++serversCreated;
             server->handleDatagram(a.bytes, now);
             break;
@@ -333,6 +335,14 @@ private slots:
     void rtoBackoffDoubles();
     void cleanClose_data();
     void cleanClose();
+    void bundleWireFormat();
+    void bogusBundleDropped_data();
+    void bogusBundleDropped();
+    void bundlesPackOnePassOnly();
+    void bundledTransfer_data();
+    void bundledTransfer();
+    void noBundlesUnlessAgreed_data();
+    void noBundlesUnlessAgreed();
 };
 
 void tst_ReliableChannel::wireFormat()
@@ -1405,6 +1415,374 @@ void tst_ReliableChannel::cleanClose()
     }
     QCOMPARE(h.client.nextTimeoutAt(), -1);
     QCOMPARE(h.serversCreated, 1);
+}
+
+
+// --- Bundles (docs/PROTOCOL-UDP.md §4.3) ---------------------------------------------------------
+
+namespace {
+
+UdpWire::Datagram bundleDatagram(quint32 id, quint32 seq, quint32 ack, const QList<QByteArray> &payloads)
+{
+    UdpWire::Datagram d;
+    d.kind = Kind::Bundle;
+    d.connectionId = id;
+    d.seq = seq;
+    d.ack = ack;
+    d.payloads = payloads;
+    return d;
+}
+
+// Payloads of 1..maxSize bytes, deterministic for (seed, side, index).
+QByteArray smallMessage(quint32 seed, int side, int index, int maxSize)
+{
+    const int size = 1 + int((seed * 7919u + quint32(side) * 104729u + quint32(index) * 31u) % quint32(maxSize));
+    return makeMessage(seed, side, index, size);
+}
+
+} // namespace
+
+void tst_ReliableChannel::bundleWireFormat()
+{
+    const UdpWire::Datagram d = bundleDatagram(0xA1B2C3D4, 7, 3, {QByteArray("ab"), QByteArray("xyz")});
+    const QByteArray bytes = UdpWire::encode(d);
+    QCOMPARE(bytes.size(), UdpWire::BundleHeaderSize + 2 + 2 + 2 + 3);
+    QCOMPARE(bytes.toHex(), QByteArray("c10c" "a1b2c3d4" "00000007" "00000003" "0000000000000000"
+                                       "02" "0002" "6162" "0003" "78797a"));
+    UdpWire::Datagram back;
+    QCOMPARE(UdpWire::decode(bytes, &back), UdpWire::DecodeError::None);
+    QCOMPARE(back.kind, Kind::Bundle);
+    QCOMPARE(back.seq, 7u);
+    QCOMPARE(back.ack, 3u);
+    QCOMPARE(back.payloads, d.payloads);
+    QVERIFY(UdpWire::isSequenced(Kind::Bundle));
+
+    // The largest bundle fills a datagram exactly; one byte more is refused.
+    const int fill = UdpWire::MaxDatagramSize - UdpWire::BundleHeaderSize - 2 * UdpWire::BundleEntryHeaderSize;
+    QCOMPARE(fill, UdpWire::MaxBundledBytes);
+    QCOMPARE(UdpWire::encode(bundleDatagram(1, 0, 0, {QByteArray(fill - 1, 'a'), QByteArray(1, 'b')})).size(),
+             UdpWire::MaxDatagramSize);
+    QVERIFY(UdpWire::encode(bundleDatagram(1, 0, 0, {QByteArray(fill, 'a'), QByteArray(1, 'b')})).isEmpty());
+    // One payload, an empty one, or more than MaxBundlePayloads: not a bundle.
+    QVERIFY(UdpWire::encode(bundleDatagram(1, 0, 0, {QByteArray("a")})).isEmpty());
+    QVERIFY(UdpWire::encode(bundleDatagram(1, 0, 0, {QByteArray("a"), QByteArray()})).isEmpty());
+    QVERIFY(UdpWire::encode(bundleDatagram(1, 0, 0, QList<QByteArray>(UdpWire::MaxBundlePayloads + 1, "a"))).isEmpty());
+    QCOMPARE(UdpWire::encode(bundleDatagram(1, 0, 0, QList<QByteArray>(UdpWire::MaxBundlePayloads, "a"))).size(),
+             UdpWire::BundleHeaderSize + 3 * UdpWire::MaxBundlePayloads);
+
+    // Features: offered in HelloWithCookie (where older clients left zero padding), agreed in an
+    // 8-byte Accept; a 6-byte Accept agrees to nothing, an 8-byte one that agrees to nothing is
+    // not a valid Accept.
+    UdpWire::Datagram hwc = shortDatagram(Kind::HelloWithCookie, 0x01020304);
+    hwc.cookie = QByteArray(UdpWire::CookieSize, 'c');
+    hwc.features = UdpWire::FeatureBundles;
+    const QByteArray hwcBytes = UdpWire::encode(hwc);
+    QCOMPARE(hwcBytes.size(), UdpWire::HelloWithCookieSize);
+    QCOMPARE(hwcBytes.mid(UdpWire::HelloFeaturesOffset, 2).toHex(), QByteArray("0001"));
+    QCOMPARE(UdpWire::decode(hwcBytes, &back), UdpWire::DecodeError::None);
+    QCOMPARE(back.features, UdpWire::FeatureBundles);
+    UdpWire::Datagram accept = shortDatagram(Kind::Accept, 0x01020304);
+    QCOMPARE(UdpWire::encode(accept).size(), UdpWire::AcceptSize);
+    accept.features = UdpWire::FeatureBundles;
+    const QByteArray acceptBytes = UdpWire::encode(accept);
+    QCOMPARE(acceptBytes.toHex(), QByteArray("c10401020304" "0001"));
+    QCOMPARE(UdpWire::decode(acceptBytes, &back), UdpWire::DecodeError::None);
+    QCOMPARE(back.features, UdpWire::FeatureBundles);
+    QByteArray agreesToNothing = acceptBytes;
+    agreesToNothing[7] = '\0';
+    QCOMPARE(UdpWire::decode(agreesToNothing, &back), UdpWire::DecodeError::BadSize);
+    QCOMPARE(UdpWire::decode(acceptBytes + QByteArray(1, '\0'), &back), UdpWire::DecodeError::BadSize);
+}
+
+void tst_ReliableChannel::bogusBundleDropped_data()
+{
+    QTest::addColumn<QByteArray>("body"); // what follows the full header
+    QTest::addColumn<int>("error");
+
+    auto entry = [](const QByteArray &payload) {
+        QByteArray e(2, '\0');
+        e[0] = char(payload.size() >> 8);
+        e[1] = char(payload.size() & 0xFF);
+        return e + payload;
+    };
+    const QByteArray two = entry("hello") + entry("world");
+    const int badBundle = int(UdpWire::DecodeError::BadBundle);
+    QTest::newRow("count 0") << (QByteArray(1, '\x00') + two) << badBundle;
+    QTest::newRow("count 1") << (QByteArray(1, '\x01') + two) << badBundle;
+    QTest::newRow("count beyond the entries") << (QByteArray(1, '\x03') + two) << badBundle;
+    QTest::newRow("count 255, two entries") << (QByteArray(1, '\xFF') + two) << badBundle;
+    QTest::newRow("bytes after the entries") << (QByteArray(1, '\x02') + two + "!") << badBundle;
+    QTest::newRow("empty payload") << (QByteArray(1, '\x02') + entry("hello") + entry("") + "xyz") << badBundle;
+    QTest::newRow("length beyond the datagram")
+        << (QByteArray(1, '\x02') + entry("hello") + QByteArray::fromHex("ffff") + "world") << badBundle;
+    QTest::newRow("length 65535, first entry")
+        << (QByteArray(1, '\x02') + QByteArray::fromHex("ffff") + QByteArray(30, 'x')) << badBundle;
+    QTest::newRow("truncated length field")
+        << (QByteArray(1, '\x03') + two + QByteArray(1, '\0')) << badBundle;
+    QTest::newRow("too short for two payloads") << QByteArray::fromHex("02000161") << int(UdpWire::DecodeError::BadSize);
+}
+
+void tst_ReliableChannel::bogusBundleDropped()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(int, error);
+
+    Harness h(61, cleanLink(5));
+    QVERIFY(h.connectAndWait());
+    const quint32 id = h.client.connectionId();
+    // A valid header (the next sequence number, acknowledging nothing new), then the bogus body.
+    QByteArray bytes = UdpWire::encode(shortDatagram(Kind::Ack, id));
+    bytes[1] = char(Kind::Bundle);
+    bytes += body;
+    UdpWire::Datagram d;
+    QCOMPARE(int(UdpWire::decode(bytes, &d)), error);
+    QVERIFY(d.payloads.isEmpty()); // rejected before a payload list was made
+
+    QVERIFY(!h.server->handleDatagram(bytes, h.now));
+    QCOMPARE(h.server->state(), Channel::State::Connected);
+    QCOMPARE(h.server->reassemblyBytes(), 0);
+    QVERIFY(h.server->takePayloads().isEmpty());
+    QVERIFY(h.server->takeDatagrams().isEmpty()); // not even acknowledged
+
+    // The channel goes on: a real bundle with the same sequence number is delivered.
+    QVERIFY(h.server->handleDatagram(UdpWire::encode(bundleDatagram(id, 0, 0, {"hello", "world"})), h.now));
+    QCOMPARE(h.server->takePayloads(), (QList<QByteArray>{"hello", "world"}));
+}
+
+void tst_ReliableChannel::bundlesPackOnePassOnly()
+{
+    Harness h(62, cleanLink(10));
+    QList<QByteArray> serverSent;
+    h.tap = [&](int from, const QByteArray &d) {
+        if (from == ServerSide && UdpWire::isSequenced(kindOf(d)))
+            serverSent.append(d);
+    };
+    QVERIFY(h.connectAndWait());
+    QCOMPARE(h.client.agreedFeatures(), UdpWire::FeatureBundles);
+    QCOMPARE(h.server->agreedFeatures(), UdpWire::FeatureBundles);
+
+    // A lone payload leaves at once, as Data: nothing waits for company.
+    QCOMPARE(h.server->send("lone", h.now), SendResult::Queued);
+    QList<QByteArray> out = h.server->takeDatagrams();
+    QCOMPARE(out.size(), 1);
+    QCOMPARE(kindOf(out.first()), Kind::Data);
+    for (const QByteArray &d : out)
+        h.transmit(ServerSide, d);
+
+    // Twenty 100-byte payloads queued in one pass: eleven fit one datagram (23 + 11 * 102 = 1,145
+    // bytes; twelve would be 1,247), so a bundle of 11, then one of 9.
+    serverSent.clear();
+    QList<QByteArray> expected{"lone"};
+    for (int i = 0; i < 20; ++i) {
+        expected.append(QByteArray(100, char('a' + i)));
+        QCOMPARE(h.server->enqueue(expected.last()), SendResult::Queued);
+    }
+    QVERIFY(h.server->takeDatagrams().isEmpty()); // enqueue() alone sends nothing
+    h.server->flush(h.now);
+    h.flush();
+    QCOMPARE(serverSent.size(), 2);
+    QCOMPARE(kindOf(serverSent[0]), Kind::Bundle);
+    QCOMPARE(serverSent[0].size(), UdpWire::BundleHeaderSize + 11 * 102);
+    QCOMPARE(kindOf(serverSent[1]), Kind::Bundle);
+    QCOMPARE(serverSent[1].size(), UdpWire::BundleHeaderSize + 9 * 102);
+    QCOMPARE(h.server->bundlesSent(), 2u);
+
+    // A fragmented payload is never bundled; the small ones around it still are.
+    serverSent.clear();
+    const QByteArray big = makeMessage(62, ServerSide, 0, 3000);
+    for (const QByteArray &p : {QByteArray("s1"), QByteArray("s2"), big, QByteArray("s3"), QByteArray("s4")}) {
+        expected.append(p);
+        QCOMPARE(h.server->enqueue(p), SendResult::Queued);
+    }
+    h.server->flush(h.now);
+    h.flush();
+    QList<Kind> kinds;
+    for (const QByteArray &d : serverSent)
+        kinds.append(kindOf(d));
+    QCOMPARE(kinds, (QList<Kind>{Kind::Bundle, Kind::Data, Kind::Data, Kind::Data, Kind::Bundle}));
+
+    QVERIFY(h.runUntil([&] { return h.received[ClientSide].size() == expected.size() && h.quiet(); }, h.now + 10'000));
+    QCOMPARE(h.received[ClientSide], expected);
+    QCOMPARE(h.server->sendBufferBytes(), 0);
+    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+}
+
+void tst_ReliableChannel::bundledTransfer_data()
+{
+    QTest::addColumn<double>("loss");
+    QTest::addColumn<double>("duplicate");
+    QTest::addColumn<double>("reorder");
+    QTest::addColumn<uint>("seed");
+
+    QTest::newRow("clean") << 0.0 << 0.0 << 0.0 << 201u;
+    QTest::newRow("loss10") << 0.10 << 0.0 << 0.0 << 202u;
+    QTest::newRow("loss30") << 0.30 << 0.0 << 0.0 << 203u;
+    QTest::newRow("duplication") << 0.0 << 0.20 << 0.0 << 204u;
+    QTest::newRow("reordering") << 0.0 << 0.0 << 0.25 << 205u;
+    QTest::newRow("loss10 dup10 reorder20") << 0.10 << 0.10 << 0.20 << 206u;
+    QTest::newRow("loss30 dup10 reorder20") << 0.30 << 0.10 << 0.20 << 207u;
+}
+
+void tst_ReliableChannel::bundledTransfer()
+{
+    // Both sides queue bursts of small payloads (a server's fan-out, a chatty client) a pass at a
+    // time; every payload arrives once, in order, whatever the link does to the bundles.
+    QFETCH(double, loss);
+    QFETCH(double, duplicate);
+    QFETCH(double, reorder);
+    QFETCH(uint, seed);
+    seed += seedOffset();
+
+    LinkProfile profile;
+    profile.latencyMs = 20;
+    profile.jitterMs = 5;
+    profile.bytesPerMs = 1250;
+    profile.loss = loss;
+    profile.duplicate = duplicate;
+    profile.reorder = reorder;
+    profile.reorderDelayMs = 60;
+    Harness h(seed, profile);
+    QVERIFY(h.connectAndWait());
+    h.client.setDelayedAck(Channel::DefaultAckDelayMs, Channel::DefaultAckEveryDatagrams);
+
+    constexpr int Count = 3000;
+    int next[2] = {0, 0};
+    int received[2] = {0, 0};
+    QString mismatch;
+    h.onPayload = [&](int side, const QByteArray &payload) {
+        const int from = 1 - side;
+        if (!mismatch.isEmpty())
+            return;
+        if (received[side] >= Count || payload != smallMessage(seed, from, received[side], 300)) {
+            mismatch = QStringLiteral("side %1: payload %2 (%3 bytes) out of order, altered or extra")
+                           .arg(side).arg(received[side]).arg(payload.size());
+            return;
+        }
+        ++received[side];
+    };
+
+    QRandomGenerator burstRng(seed);
+    const qint64 limit = h.now + 3600 * 1000;
+    for (;;) {
+        for (int side = 0; side < 2; ++side) {
+            Channel *ch = h.channel(side);
+            const int burst = 1 + int(burstRng.bounded(12));
+            for (int i = 0; i < burst && next[side] < Count; ++i) {
+                if (ch->enqueue(smallMessage(seed, side, next[side], 300)) != SendResult::Queued)
+                    break; // queue full: offered again next pass
+                ++next[side];
+            }
+            ch->flush(h.now);
+        }
+        h.flush();
+        if (!mismatch.isEmpty() || !h.violation.isEmpty())
+            break;
+        if (received[0] == Count && received[1] == Count && h.quiet())
+            break;
+        if (!h.step(limit))
+            break;
+    }
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+    QCOMPARE(received[ClientSide], Count);
+    QCOMPARE(received[ServerSide], Count);
+    h.runFor(10'000); // late duplicates must not surface
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QCOMPARE(h.payloadCount[ClientSide], Count);
+    QCOMPARE(h.payloadCount[ServerSide], Count);
+    QVERIFY(h.client.bundlesSent() > 0);
+    QVERIFY(h.server->bundlesSent() > 0);
+    for (int side = 0; side < 2; ++side) {
+        QCOMPARE(h.events[side], QList<Event>{Event::Connected});
+        QCOMPARE(h.channel(side)->reassemblyBytes(), 0);
+        QCOMPARE(h.channel(side)->sendBufferBytes(), 0);
+    }
+    const SimulatedLink::Stats &s = h.link.stats();
+    qInfo("%s: %llu datagrams for %d payloads (%llu lost, %llu duplicated), bundles %llu/%llu, "
+          "retransmissions %llu/%llu",
+          QTest::currentDataTag(), s.sent, 2 * Count, s.lost, s.duplicated, h.client.bundlesSent(),
+          h.server->bundlesSent(), h.client.retransmissions(), h.server->retransmissions());
+}
+
+void tst_ReliableChannel::noBundlesUnlessAgreed_data()
+{
+    QTest::addColumn<quint16>("clientFeatures");
+    QTest::addColumn<quint16>("serverFeatures");
+    QTest::addColumn<bool>("loseAccept");
+    QTest::addColumn<bool>("clientMayBundle");
+    QTest::addColumn<bool>("serverMayBundle");
+
+    const quint16 all = UdpWire::SupportedFeatures;
+    QTest::newRow("older client") << quint16(0) << all << false << false << false;
+    QTest::newRow("older server") << all << quint16(0) << false << false << false;
+    // The Accept that says what was agreed is lost; the server's data implies it. The client
+    // cannot know, so it sends no bundles; the server knows the client takes them.
+    QTest::newRow("Accept lost") << all << all << true << false << true;
+}
+
+void tst_ReliableChannel::noBundlesUnlessAgreed()
+{
+    QFETCH(quint16, clientFeatures);
+    QFETCH(quint16, serverFeatures);
+    QFETCH(bool, loseAccept);
+    QFETCH(bool, clientMayBundle);
+    QFETCH(bool, serverMayBundle);
+
+    Harness h(63, cleanLink(10));
+    h.client.setOfferedFeatures(clientFeatures);
+    h.serverFeatures = serverFeatures;
+    QList<int> acceptSizes;
+    bool acceptDropped = false;
+    int bundles[2] = {0, 0};
+    h.dropIf = [&](int, const QByteArray &d) {
+        if (kindOf(d) != Kind::Accept)
+            return false;
+        acceptSizes.append(int(d.size()));
+        if (loseAccept && !acceptDropped) {
+            acceptDropped = true;
+            return true;
+        }
+        return false;
+    };
+    h.tap = [&](int from, const QByteArray &d) {
+        if (kindOf(d) == Kind::Bundle)
+            ++bundles[from];
+    };
+    h.connect();
+    QVERIFY(h.runUntil([&] { return h.server && h.server->state() == Channel::State::Connected; }, h.now + 10'000));
+    if (loseAccept) {
+        // The server speaks first; its data stands in for the lost Accept.
+        for (int i = 0; i < 3; ++i)
+            h.server->enqueue(QByteArray(50, char('0' + i)));
+        h.server->flush(h.now);
+        h.flush();
+    }
+    QVERIFY(h.runUntil([&] { return h.bothConnected(); }, h.now + 10'000));
+    QVERIFY(!acceptSizes.isEmpty());
+    // An Accept with features goes only to a client that offered them.
+    for (int size : std::as_const(acceptSizes))
+        QCOMPARE(size, clientFeatures && serverFeatures ? UdpWire::AcceptWithFeaturesSize : UdpWire::AcceptSize);
+
+    QList<QByteArray> expected[2];
+    if (loseAccept)
+        expected[ClientSide] = {QByteArray(50, '0'), QByteArray(50, '1'), QByteArray(50, '2')};
+    for (int round = 0; round < 20; ++round) {
+        for (int side = 0; side < 2; ++side) {
+            for (int i = 0; i < 8; ++i) {
+                expected[1 - side].append(smallMessage(63, side, round * 8 + i, 120));
+                QCOMPARE(h.channel(side)->enqueue(expected[1 - side].last()), SendResult::Queued);
+            }
+            h.channel(side)->flush(h.now);
+        }
+        h.flush();
+        h.runFor(50);
+    }
+    QVERIFY(h.runUntil([&] { return h.quiet(); }, h.now + 10'000));
+    QCOMPARE(h.received[ClientSide], expected[ClientSide]);
+    QCOMPARE(h.received[ServerSide], expected[ServerSide]);
+    QCOMPARE(bundles[ClientSide] > 0, clientMayBundle);
+    QCOMPARE(bundles[ServerSide] > 0, serverMayBundle);
+    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
 }
 
 QTEST_GUILESS_MAIN(tst_ReliableChannel)

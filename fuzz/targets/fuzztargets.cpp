@@ -94,13 +94,15 @@ int udpDatagram(const uint8_t *data, size_t size)
     if (UdpWire::decode(bytes, &d) == UdpWire::DecodeError::None) {
         check(bytes.size() <= UdpWire::MaxDatagramSize);
         check(d.fragment.size() <= UdpWire::MaxFragmentPayload);
+        check(d.payloads.isEmpty() || (d.payloads.size() >= UdpWire::MinBundlePayloads
+                                       && d.payloads.size() <= UdpWire::MaxBundlePayloads));
         const QByteArray encoded = UdpWire::encode(d);
         check(!encoded.isEmpty() && encoded.size() == bytes.size());
         UdpWire::Datagram again;
         check(UdpWire::decode(encoded, &again) == UdpWire::DecodeError::None);
         check(again.kind == d.kind && again.connectionId == d.connectionId && again.seq == d.seq
               && again.ack == d.ack && again.sack == d.sack && again.fragment == d.fragment
-              && again.cookie == d.cookie);
+              && again.cookie == d.cookie && again.payloads == d.payloads && again.features == d.features);
     }
     (void)UdpWire::peekConnectionId(bytes);
     // The front door: never a reply larger than its cause, never an admission without a cookie.

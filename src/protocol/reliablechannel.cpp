@@ -23,6 +23,14 @@ qint32 seqDiff(quint32 a, quint32 b)
 
 constexpr quint32 Window = quint32(UdpWire::WindowDatagrams);
 
+qsizetype totalSize(const QList<QByteArray> &payloads)
+{
+    qsizetype bytes = 0;
+    for (const QByteArray &payload : payloads)
+        bytes += payload.size();
+    return bytes;
+}
+
 Datagram shortDatagram(Kind kind, quint32 connectionId)
 {
     Datagram d;
@@ -32,6 +40,11 @@ Datagram shortDatagram(Kind kind, quint32 connectionId)
 }
 
 } // namespace
+
+qsizetype ReliableChannel::Incoming::payloadBytes() const
+{
+    return fragment.size() + totalSize(payloads);
+}
 
 ReliableChannel::ReliableChannel(Role role, quint32 connectionId)
     : m_role(role)
@@ -81,6 +94,7 @@ void ReliableChannel::sendHandshake(qint64 now)
     if (m_stage == HandshakeStage::CookieEchoed) {
         d.kind = Kind::HelloWithCookie;
         d.cookie = m_cookie;
+        d.features = m_offeredFeatures;
     } else {
         d.kind = Kind::Hello;
     }
@@ -160,6 +174,19 @@ void ReliableChannel::releaseBuffers()
 
 ReliableChannel::SendResult ReliableChannel::send(const QByteArray &payload, qint64 now)
 {
+    const SendResult result = enqueue(payload);
+    if (result == SendResult::Queued)
+        pump(now);
+    return result;
+}
+
+void ReliableChannel::flush(qint64 now)
+{
+    pump(now);
+}
+
+ReliableChannel::SendResult ReliableChannel::enqueue(const QByteArray &payload)
+{
     if (payload.isEmpty())
         return SendResult::Empty;
     if (payload.size() > qsizetype(Limits::MaxFramePayload))
@@ -171,6 +198,12 @@ ReliableChannel::SendResult ReliableChannel::send(const QByteArray &payload, qin
     if (m_queuedDatagrams + count > MaxQueuedDatagrams || m_queuedBytes + size > MaxQueuedBytes)
         return SendResult::QueueFull;
 
+    if (count == 1 && addToQueuedBundle(payload)) {
+        m_queuedBytes += size;
+        m_sendBufferBytes += size;
+        return SendResult::Queued;
+    }
+
     for (int i = 0; i < count; ++i) {
         Outgoing out;
         out.kind = Kind::Data;
@@ -180,12 +213,12 @@ ReliableChannel::SendResult ReliableChannel::send(const QByteArray &payload, qin
         out.fragmentIndex = quint8(i);
         out.fragmentCount = quint8(count);
         out.wireSize = UdpWire::DataHeaderSize + int(out.fragment.size());
+        out.payloadBytes = out.fragment.size();
         m_out.push_back(std::move(out));
     }
     m_queuedDatagrams += count;
     m_queuedBytes += size;
     m_sendBufferBytes += size;
-    pump(now);
     return SendResult::Queued;
 }
 
@@ -214,14 +247,49 @@ void ReliableChannel::pump(qint64 now)
             return;
         if (inFlight == 0)
             m_waitingSince = now; // silence before this point was not the peer's fault
-        if (out.kind == Kind::Data) {
+        if (out.kind == Kind::Data || out.kind == Kind::Bundle) {
             --m_queuedDatagrams;
-            m_queuedBytes -= out.fragment.size();
+            m_queuedBytes -= out.payloadBytes;
         }
+        if (out.kind == Kind::Bundle)
+            ++m_bundlesSent;
         m_bytesInFlight += out.wireSize;
         transmit(out, m_sndNxt, now);
         ++m_sndNxt;
     }
+}
+
+bool ReliableChannel::addToQueuedBundle(const QByteArray &payload)
+{
+    // Only a datagram still queued (not sent yet) behind what is in flight takes company: what is
+    // queued leaves at the next flush(), so nothing ever waits for more payloads.
+    if (!(m_agreedFeatures & UdpWire::FeatureBundles) || m_out.size() <= size_t(m_sndNxt - m_sndUna))
+        return false;
+    Outgoing &tail = m_out.back();
+    int wireSize;
+    if (tail.kind == Kind::Data && tail.fragmentCount == 1)
+        wireSize = UdpWire::BundleHeaderSize + UdpWire::bundleEntrySize(tail.fragment.size());
+    else if (tail.kind == Kind::Bundle && tail.payloads.size() < UdpWire::MaxBundlePayloads)
+        wireSize = tail.wireSize;
+    else
+        return false; // a fragment, a control datagram or a full bundle
+    wireSize += UdpWire::bundleEntrySize(payload.size());
+    if (wireSize > UdpWire::MaxDatagramSize)
+        return false;
+    if (tail.kind == Kind::Data) {
+        // About as many as fit, so the list is allocated once.
+        tail.payloads.reserve(qMin<qsizetype>(UdpWire::MaxBundlePayloads,
+                                              (UdpWire::MaxDatagramSize - UdpWire::BundleHeaderSize)
+                                                  / UdpWire::bundleEntrySize(tail.fragment.size())));
+        tail.payloads.append(std::exchange(tail.fragment, QByteArray()));
+        tail.kind = Kind::Bundle;
+        tail.fragmentIndex = 0;
+        tail.fragmentCount = 0;
+    }
+    tail.payloads.append(payload);
+    tail.payloadBytes += payload.size();
+    tail.wireSize = wireSize;
+    return true;
 }
 
 void ReliableChannel::transmit(Outgoing &out, quint32 seq, qint64 now)
@@ -236,6 +304,8 @@ void ReliableChannel::transmit(Outgoing &out, quint32 seq, qint64 now)
         d.fragmentIndex = out.fragmentIndex;
         d.fragmentCount = out.fragmentCount;
         d.fragment = out.fragment;
+    } else if (out.kind == Kind::Bundle) {
+        d.payloads = out.payloads;
     }
     if (m_acksDue > 0)
         --m_acksDue; // this datagram carries the acknowledgement
@@ -255,6 +325,13 @@ void ReliableChannel::emitDatagram(const Datagram &datagram)
     QByteArray bytes = UdpWire::encode(datagram);
     Q_ASSERT(!bytes.isEmpty() && bytes.size() <= UdpWire::MaxDatagramSize);
     m_datagramsOut.append(std::move(bytes));
+}
+
+void ReliableChannel::emitAccept()
+{
+    Datagram d = shortDatagram(Kind::Accept, m_connectionId);
+    d.features = m_agreedFeatures; // 0: the 6-byte Accept an older client expects
+    emitDatagram(d);
 }
 
 void ReliableChannel::emitAckCarrier(Kind kind, quint32 seq)
@@ -341,7 +418,8 @@ bool ReliableChannel::handleDatagram(const QByteArray &bytes, qint64 now)
         if (m_role != Role::Server || d.kind != Kind::HelloWithCookie)
             return false;
         m_lastHeard = now;
-        emitDatagram(shortDatagram(Kind::Accept, m_connectionId));
+        m_agreedFeatures = d.features & m_offeredFeatures;
+        emitAccept();
         becomeConnected(now);
         return true;
 
@@ -363,9 +441,11 @@ bool ReliableChannel::handleDatagram(const QByteArray &bytes, qint64 now)
             m_lastHeard = now;
             if (m_stage == HandshakeStage::CookieEchoed && m_handshakeTransmissions == 1)
                 takeRttSample(now - m_handshakeSentAt);
+            m_agreedFeatures = d.features & m_offeredFeatures;
             becomeConnected(now);
             return true;
         case Kind::Data:
+        case Kind::Bundle:
         case Kind::Ack:
         case Kind::Ping:
         case Kind::Close:
@@ -395,12 +475,18 @@ bool ReliableChannel::handleEstablished(Datagram &d, qint64 now)
         if (m_role != Role::Server)
             return false;
         m_lastHeard = now;
-        emitDatagram(shortDatagram(Kind::Accept, m_connectionId));
+        emitAccept();
         return true;
     case Kind::Accept:
+        if (m_role != Role::Client)
+            return false;
+        // A late Accept after the server's data implied the lost one: it still says what was agreed.
+        m_agreedFeatures = d.features & m_offeredFeatures;
+        return true;
     case Kind::Cookie:
         return m_role == Role::Client; // late duplicates of the handshake
     case Kind::Data:
+    case Kind::Bundle:
     case Kind::Ack:
     case Kind::Ping:
     case Kind::Close:
@@ -446,7 +532,7 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
     const qint32 offset = seqDiff(d.seq, m_rcvNext);
     // In-order Data with no gap behind it may wait for a delayed acknowledgement; anything else
     // tells the sender something it needs at once (a loss, a lost ack, a keepalive, a close).
-    const bool deferrable = m_ackDelayMs > 0 && d.kind == Kind::Data && offset == 0 && m_rcvBufferedCount == 0
+    const bool deferrable = m_ackDelayMs > 0 && (d.kind == Kind::Data || d.kind == Kind::Bundle) && offset == 0 && m_rcvBufferedCount == 0
                             && m_state == State::Connected;
     if (deferrable && m_acksDue == 0 && ++m_ackDeferredCount < m_ackEveryDatagrams) {
         if (m_ackDeferredUntil < 0)
@@ -463,7 +549,7 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
         return;
     }
     Incoming &slot = m_rcv[d.seq % Window];
-    const qsizetype size = d.fragment.size();
+    const qsizetype size = d.fragment.size() + totalSize(d.payloads);
     // Cannot trigger for a peer that respects the window; never acknowledge what is not kept.
     if (reassemblyBytes() + size > MaxReassemblyBytes)
         return;
@@ -472,6 +558,7 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
     slot.fragmentIndex = d.fragmentIndex;
     slot.fragmentCount = d.fragmentCount;
     slot.fragment = std::move(d.fragment);
+    slot.payloads = std::move(d.payloads);
     m_rcvBufferedBytes += size;
     ++m_rcvBufferedCount;
 
@@ -480,7 +567,7 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
         if (!next.present)
             break;
         Incoming in = std::exchange(next, Incoming());
-        m_rcvBufferedBytes -= in.fragment.size();
+        m_rcvBufferedBytes -= in.payloadBytes();
         --m_rcvBufferedCount;
         ++m_rcvNext;
         deliverInOrder(in, now);
@@ -513,6 +600,13 @@ void ReliableChannel::deliverInOrder(Incoming &in, qint64 now)
             m_partialCount = 0;
             m_partialNextIndex = 0;
         }
+        return;
+    case Kind::Bundle:
+        // The sender bundles only whole payloads queued between fragmented ones, never inside one.
+        if (m_partialCount != 0)
+            return fail(QStringLiteral("Bundle inside a fragmented payload"), now);
+        for (QByteArray &payload : in.payloads)
+            m_payloadsOut.append(std::move(payload));
         return;
     case Kind::Ping:
         return;
@@ -551,7 +645,7 @@ void ReliableChannel::processAck(const Datagram &d, qint64 now)
             if (!out.sacked) {
                 noteAcked(out);
                 m_bytesInFlight -= out.wireSize;
-                m_sendBufferBytes -= out.fragment.size();
+                m_sendBufferBytes -= out.payloadBytes;
             }
             m_out.pop_front();
         }
@@ -579,8 +673,10 @@ void ReliableChannel::processAck(const Datagram &d, qint64 now)
             m_highestAckedNext = seq + 1;
         out.sacked = true;
         m_bytesInFlight -= out.wireSize;
-        m_sendBufferBytes -= out.fragment.size();
+        m_sendBufferBytes -= out.payloadBytes;
         out.fragment = QByteArray(); // the receiver never discards what it acknowledged
+        out.payloads = QList<QByteArray>();
+        out.payloadBytes = 0;
     }
 
     if (sampleSentAt >= 0)

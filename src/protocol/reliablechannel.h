@@ -7,6 +7,7 @@
 //     channel.handleDatagram(bytes, now);          // for each datagram from the peer
 //     channel.onTimer(now);                        // whenever now >= channel.nextTimeoutAt()
 //     channel.send(payload, now);                  // whenever the application has a payload
+//     channel.enqueue(payload); channel.flush(now); // or: queue several, then send them at once
 //     for (const QByteArray &d : channel.takeDatagrams()) socket.writeDatagram(d, peer);
 //     for (const QByteArray &p : channel.takePayloads()) deliver(p);
 //     for (ReliableChannel::Event e : channel.takeEvents()) report(e);
@@ -128,6 +129,15 @@ public:
     static constexpr qint64 DefaultAckDelayMs = 10;
     static constexpr int DefaultAckEveryDatagrams = 8;
 
+    // Channel features (UdpWire::Feature*) this end offers; UdpWire::SupportedFeatures unless set.
+    // A client offers them in HelloWithCookie, a server agrees to those it offers too in Accept
+    // (docs/PROTOCOL-UDP.md §3.1). Set before the handshake; 0 behaves as a peer older than
+    // features (tests use it to stand in for one).
+    void setOfferedFeatures(quint16 features) { m_offeredFeatures = features; }
+    quint16 offeredFeatures() const { return m_offeredFeatures; }
+    // The features both ends agreed on in the handshake (0 until then, and if the Accept was lost).
+    quint16 agreedFeatures() const { return m_agreedFeatures; }
+
     Role role() const { return m_role; }
     State state() const { return m_state; }
     quint32 connectionId() const { return m_connectionId; }
@@ -136,8 +146,15 @@ public:
     // Client only: starts the handshake (sends Hello).
     void connectToPeer(qint64 now);
 
-    // Payloads may be queued while connecting; they go out once connected.
+    // Payloads may be queued while connecting; they go out once connected. send() is enqueue()
+    // then flush(): the payload leaves at once if the window has room.
     SendResult send(const QByteArray &payload, qint64 now);
+    // Queues a payload without sending anything yet. A small payload joins the datagram queued
+    // last if that is not sent yet and has room (a Bundle, if the peer agreed to them), so several
+    // queued in one pass, or behind a full window, share a datagram.
+    SendResult enqueue(const QByteArray &payload);
+    // Sends what is queued, as far as the window allows; nothing waits for more to come.
+    void flush(qint64 now);
 
     // Returns false when the datagram was dropped (malformed, another connection's, or not valid
     // in this state); a dropped datagram changes nothing.
@@ -177,6 +194,7 @@ public:
     qint64 retransmissionTimeoutMs() const { return m_rto; }
     bool hasRttSample() const { return m_hasRttSample; }
     quint64 retransmissions() const { return m_retransmissions; }
+    quint64 bundlesSent() const { return m_bundlesSent; } // first transmissions only
     qint64 lastHeardAt() const { return m_lastHeard; }
 
 private:
@@ -184,6 +202,8 @@ private:
 
     struct Outgoing {
         QByteArray fragment; // dropped once selectively acknowledged
+        QList<QByteArray> payloads; // Bundle; dropped once selectively acknowledged
+        qsizetype payloadBytes = 0; // in fragment or payloads (0 once dropped)
         UdpWire::Kind kind = UdpWire::Kind::Data;
         quint8 fragmentIndex = 0;
         quint8 fragmentCount = 0;
@@ -199,6 +219,8 @@ private:
         quint8 fragmentIndex = 0;
         quint8 fragmentCount = 0;
         QByteArray fragment;
+        QList<QByteArray> payloads; // Bundle
+        qsizetype payloadBytes() const;
     };
 
     void emitEvent(Event event) { m_events.append(event); }
@@ -210,8 +232,10 @@ private:
     void sendHandshake(qint64 now);
     void queueControl(UdpWire::Kind kind, qint64 now);
     void pump(qint64 now);
+    bool addToQueuedBundle(const QByteArray &payload);
     void transmit(Outgoing &out, quint32 seq, qint64 now);
     void emitDatagram(const UdpWire::Datagram &datagram);
+    void emitAccept();
     void emitAckCarrier(UdpWire::Kind kind, quint32 seq);
     void noteAckSent();
     quint64 sackBits() const;
@@ -230,6 +254,9 @@ private:
     State m_state = State::Idle;
     quint32 m_connectionId;
     QString m_errorString;
+
+    quint16 m_offeredFeatures = UdpWire::SupportedFeatures;
+    quint16 m_agreedFeatures = 0;
 
     // Handshake (client)
     HandshakeStage m_stage = HandshakeStage::None;
@@ -278,6 +305,7 @@ private:
     int m_backoffCount = 0;
     qint64 m_rtoDeadline = -1;
     quint64 m_retransmissions = 0;
+    quint64 m_bundlesSent = 0;
 
     qint64 m_keepaliveIntervalMs = KeepaliveIntervalMs;
     qint64 m_deadPeerTimeoutMs = DeadPeerTimeoutMs;

@@ -2,22 +2,103 @@
 
 #include <QPointer>
 
+#include <algorithm>
+#include <vector>
+
 namespace Confab {
 
 Q_LOGGING_CATEGORY(lcUdp, "confab.udp")
+
+// The drivers of one thread that were given payloads since the last pass of the event loop.
+// Shared by that thread's drivers and deleted with the last of them.
+class UdpChannelDriver::FlushQueue : public QObject
+{
+public:
+    static FlushQueue *acquire()
+    {
+        if (!t_current)
+            t_current = new FlushQueue;
+        ++t_current->m_users;
+        return t_current;
+    }
+    void release()
+    {
+        if (--m_users == 0) {
+            if (t_current == this)
+                t_current = nullptr;
+            delete this;
+        }
+    }
+    static FlushQueue *current() { return t_current; }
+
+    void add(UdpChannelDriver *driver)
+    {
+        m_pending.push_back(driver);
+        if (!m_scheduled) {
+            m_scheduled = true;
+            QMetaObject::invokeMethod(this, [this] { flush(); }, Qt::QueuedConnection);
+        }
+    }
+    void remove(UdpChannelDriver *driver)
+    {
+        m_pending.erase(std::remove(m_pending.begin(), m_pending.end(), driver), m_pending.end());
+    }
+    void flush()
+    {
+        m_scheduled = false;
+        std::vector<UdpChannelDriver *> batch;
+        batch.swap(m_pending);
+        for (UdpChannelDriver *driver : batch) {
+            driver->m_flushQueued = false;
+            driver->flushOutput(); // emits nothing, so no driver of the batch can vanish meanwhile
+        }
+        if (m_pending.empty() && m_pending.capacity() < batch.capacity()) {
+            batch.clear();
+            m_pending.swap(batch); // keep the capacity for the next pass
+        }
+    }
+
+private:
+    static thread_local FlushQueue *t_current;
+    std::vector<UdpChannelDriver *> m_pending;
+    int m_users = 0;
+    bool m_scheduled = false;
+};
+
+thread_local UdpChannelDriver::FlushQueue *UdpChannelDriver::FlushQueue::t_current = nullptr;
 
 UdpChannelDriver::UdpChannelDriver(ReliableChannel::Role role, quint32 connectionId, DatagramWriter writer,
                                    QObject *parent)
     : QObject(parent)
     , m_channel(role, connectionId)
     , m_writer(std::move(writer))
+    , m_flushQueue(FlushQueue::acquire())
 {
     m_clock.start();
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &UdpChannelDriver::onTimer);
 }
 
-UdpChannelDriver::~UdpChannelDriver() = default;
+UdpChannelDriver::~UdpChannelDriver()
+{
+    if (m_flushQueued)
+        m_flushQueue->remove(this);
+    m_flushQueue->release();
+}
+
+void UdpChannelDriver::flushAll()
+{
+    if (FlushQueue *queue = FlushQueue::current())
+        queue->flush();
+}
+
+void UdpChannelDriver::queueForFlush()
+{
+    if (m_flushQueued)
+        return;
+    m_flushQueued = true;
+    m_flushQueue->add(this);
+}
 
 void UdpChannelDriver::connectToPeer()
 {
@@ -46,9 +127,9 @@ UdpChannelDriver::SendResult UdpChannelDriver::send(const QByteArray &payload)
     if (m_closeRequested)
         return SendResult::Refused;
     if (m_backlog.empty()) {
-        switch (m_channel.send(payload, now())) {
+        switch (m_channel.enqueue(payload)) {
         case ReliableChannel::SendResult::Queued:
-            flushOutput();
+            queueForFlush();
             return SendResult::Accepted;
         case ReliableChannel::SendResult::QueueFull:
             break; // wait in the backlog, behind nothing
@@ -98,7 +179,7 @@ bool UdpChannelDriver::isDiscardable() const
 void UdpChannelDriver::pushBacklog()
 {
     while (!m_backlog.empty()) {
-        const ReliableChannel::SendResult result = m_channel.send(m_backlog.front(), now());
+        const ReliableChannel::SendResult result = m_channel.enqueue(m_backlog.front());
         if (result == ReliableChannel::SendResult::QueueFull)
             return;
         if (result != ReliableChannel::SendResult::Queued) {
@@ -119,6 +200,7 @@ void UdpChannelDriver::pushBacklog()
 void UdpChannelDriver::flushOutput()
 {
     pushBacklog();
+    m_channel.flush(now());
     const QList<QByteArray> datagrams = m_channel.takeDatagrams();
     for (const QByteArray &datagram : datagrams)
         m_writer(datagram);

@@ -9,6 +9,12 @@
 // Used by both ends: the client's UdpConnection owns one; the server's UdpListener owns one per
 // admitted peer (it outlives the Connection object so that a closed channel can linger, see
 // ReliableChannel::LingerMs). Never blocks, never sleeps.
+//
+// send() only queues the payload in the channel: every driver of a thread that was given payloads
+// is flushed once control is back in the event loop (one queued call per pass, as
+// NativeTcpConnection does for TCP), so that the payloads of one pass (a server fanning out many
+// room messages) leave together, several to a datagram when the peer agreed to bundles. A lone
+// payload leaves in the same event-loop pass, as before.
 #pragma once
 
 #include "reliablechannel.h"
@@ -68,7 +74,11 @@ public:
     void drain();
 
     // Never emits (so it is safe from inside any slot, e.g. while the server fans out a message).
+    // The payload leaves when the thread's drivers are flushed (see above), or with drain().
     SendResult send(const QByteArray &payload);
+    // Flushes every driver of this thread that has payloads waiting (normally done by the event
+    // loop; for callers that need the datagrams written now).
+    static void flushAll();
     qsizetype backlogBytes() const { return m_backlogBytes; }
 
     // Sends the backlog, then Close; eventOccurred(Closed) follows once the peer confirmed it.
@@ -86,6 +96,9 @@ signals:
     void discardable();
 
 private:
+    class FlushQueue;
+
+    void queueForFlush();
     void flushOutput();
     void pushBacklog();
     void schedule();
@@ -105,6 +118,8 @@ private:
     bool m_drainAgain = false;
     bool m_drainQueued = false;
     bool m_discardReported = false;
+    bool m_flushQueued = false; // on the thread's flush list
+    FlushQueue *m_flushQueue;
 };
 
 } // namespace Confab

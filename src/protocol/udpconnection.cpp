@@ -27,6 +27,27 @@ QHostAddress bindAddressFor(const QHostAddress &peer)
                                                             : QHostAddress(QHostAddress::Any);
 }
 
+// A fan-out hands the same encoded frame to every member: its payload (the frame without the
+// length prefix) is cut out once per thread and shared, not copied for each member. The cache
+// keeps the frame it was cut from, so that buffer cannot be freed and reused for another frame
+// while it is remembered; a frame over foreign memory (fromRawData) is never cached.
+QByteArray payloadOf(const QByteArray &frame)
+{
+    struct LastFrame {
+        QByteArray frame;
+        QByteArray payload;
+    };
+    thread_local LastFrame last;
+    if (last.frame.constData() == frame.constData() && last.frame.size() == frame.size())
+        return last.payload;
+    QByteArray owner = frame; // shares the bytes, copies nothing
+    if (!owner.data_ptr().isMutable())
+        return frame.sliced(FramePrefixSize); // raw data: the same address may hold other bytes later
+    last.frame = std::move(owner);
+    last.payload = frame.sliced(FramePrefixSize);
+    return last.payload;
+}
+
 bool isFrom(const QNetworkDatagram &datagram, const QHostAddress &address, quint16 port)
 {
     return datagram.senderPort() == port && datagram.senderAddress().isEqual(address, QHostAddress::TolerantConversion);
@@ -129,7 +150,7 @@ void UdpChannelConnection::writeFrame(const QByteArray &frame)
     if (!m_driver || frame.size() <= FramePrefixSize)
         return;
     // The channel keeps payload boundaries: the length prefix is not sent (PROTOCOL-UDP.md §1).
-    if (m_driver->send(frame.sliced(FramePrefixSize)) == UdpChannelDriver::SendResult::Overflow) {
+    if (m_driver->send(payloadOf(frame)) == UdpChannelDriver::SendResult::Overflow) {
         // The peer acknowledges nothing; holding more would let one client exhaust our memory.
         qCInfo(lcConnection) << "UDP peer" << peerAddress().toString() << "is not reading; dropping";
         abort();

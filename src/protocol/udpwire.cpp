@@ -36,9 +36,46 @@ int exactSize(Kind kind)
     case Kind::Probe: return ProbeSize;
     case Kind::ProbeReply: return ProbeReplySize;
     case Kind::Data:
+    case Kind::Bundle:
     case Kind::Invalid: break;
     }
     return -1;
+}
+
+// Walks a bundle's entries (count at p[0], entries after it, `size` bytes in all) without
+// allocating: true when the count is in bounds and the entries fill the bytes exactly.
+bool bundleLayoutValid(const char *p, qsizetype size)
+{
+    if (size < 1)
+        return false;
+    const int count = quint8(p[0]);
+    if (count < MinBundlePayloads || count > MaxBundlePayloads)
+        return false;
+    qsizetype at = 1;
+    for (int i = 0; i < count; ++i) {
+        if (size - at < BundleEntryHeaderSize)
+            return false;
+        const int length = readU16(p + at);
+        at += BundleEntryHeaderSize;
+        if (length < 1 || length > size - at)
+            return false;
+        at += length;
+    }
+    return at == size;
+}
+
+// What encode() accepts for a bundle: the counts and sizes a decoder accepts.
+bool bundlePayloadsValid(const QList<QByteArray> &payloads)
+{
+    if (payloads.size() < MinBundlePayloads || payloads.size() > MaxBundlePayloads)
+        return false;
+    qsizetype size = BundleHeaderSize;
+    for (const QByteArray &payload : payloads) {
+        if (payload.isEmpty() || payload.size() > 0xFFFF)
+            return false;
+        size += bundleEntrySize(payload.size());
+    }
+    return size <= MaxDatagramSize;
 }
 
 // Fragment rules that need no connection state: see the Data layout in udpwire.h.
@@ -95,6 +132,7 @@ QString kindName(Kind kind)
     case Kind::CloseAck: return QStringLiteral("CloseAck");
     case Kind::Probe: return QStringLiteral("Probe");
     case Kind::ProbeReply: return QStringLiteral("ProbeReply");
+    case Kind::Bundle: return QStringLiteral("Bundle");
     }
     return QStringLiteral("Kind%1").arg(int(kind));
 }
@@ -111,6 +149,7 @@ QString decodeErrorName(DecodeError error)
     case DecodeError::BadSize: return QStringLiteral("BadSize");
     case DecodeError::BadConnectionId: return QStringLiteral("BadConnectionId");
     case DecodeError::BadFragment: return QStringLiteral("BadFragment");
+    case DecodeError::BadBundle: return QStringLiteral("BadBundle");
     }
     return QStringLiteral("DecodeError%1").arg(int(error));
 }
@@ -135,6 +174,12 @@ DecodeError decode(const QByteArray &bytes, Datagram *out)
 
     if (kind == Kind::Data) {
         if (size < DataHeaderSize + 1)
+            return DecodeError::BadSize;
+    } else if (kind == Kind::Bundle) {
+        if (size < BundleHeaderSize + MinBundlePayloads * bundleEntrySize(1))
+            return DecodeError::BadSize;
+    } else if (kind == Kind::Accept) {
+        if (size != AcceptSize && size != AcceptWithFeaturesSize)
             return DecodeError::BadSize;
     } else if (size != exactSize(kind)) {
         return DecodeError::BadSize;
@@ -166,9 +211,34 @@ DecodeError decode(const QByteArray &bytes, Datagram *out)
         d.fragment = bytes.mid(DataHeaderSize, length);
         break;
     }
+    case Kind::Bundle: {
+        // Every count and length is checked against the datagram before anything is allocated.
+        if (!bundleLayoutValid(p + FullHeaderSize, size - FullHeaderSize))
+            return DecodeError::BadBundle;
+        const int count = quint8(p[FullHeaderSize]);
+        d.payloads.reserve(count);
+        qsizetype at = BundleHeaderSize;
+        for (int i = 0; i < count; ++i) {
+            const int length = readU16(p + at);
+            at += BundleEntryHeaderSize;
+            d.payloads.append(bytes.mid(at, length));
+            at += length;
+        }
+        break;
+    }
+    case Kind::Accept:
+        if (size == AcceptWithFeaturesSize) {
+            d.features = readU16(p + AcceptSize);
+            if (d.features == 0)
+                return DecodeError::BadSize; // the 8-byte form is only for agreed features
+        }
+        break;
     case Kind::Cookie:
+        d.cookie = bytes.mid(ShortHeaderSize, CookieSize);
+        break;
     case Kind::HelloWithCookie:
         d.cookie = bytes.mid(ShortHeaderSize, CookieSize);
+        d.features = readU16(p + HelloFeaturesOffset);
         break;
     case Kind::ProbeReply:
         d.transports = readU16(p + 6);
@@ -193,6 +263,14 @@ QByteArray encode(const Datagram &d)
         if (!fragmentFieldsValid(d.fragmentIndex, d.fragmentCount, int(d.fragment.size())))
             return {};
         size = DataHeaderSize + int(d.fragment.size());
+    } else if (d.kind == Kind::Bundle) {
+        if (!bundlePayloadsValid(d.payloads))
+            return {};
+        size = BundleHeaderSize;
+        for (const QByteArray &payload : d.payloads)
+            size += bundleEntrySize(payload.size());
+    } else if (d.kind == Kind::Accept && d.features != 0) {
+        size = AcceptWithFeaturesSize;
     }
     if ((d.kind == Kind::Cookie || d.kind == Kind::HelloWithCookie) && d.cookie.size() != CookieSize)
         return {};
@@ -214,9 +292,26 @@ QByteArray encode(const Datagram &d)
         writeU16(p + 24, quint16(d.fragment.size()));
         memcpy(p + DataHeaderSize, d.fragment.constData(), size_t(d.fragment.size()));
         break;
+    case Kind::Bundle: {
+        p[FullHeaderSize] = char(d.payloads.size());
+        char *at = p + BundleHeaderSize;
+        for (const QByteArray &payload : d.payloads) {
+            writeU16(at, quint16(payload.size()));
+            memcpy(at + BundleEntryHeaderSize, payload.constData(), size_t(payload.size()));
+            at += bundleEntrySize(payload.size());
+        }
+        break;
+    }
+    case Kind::Accept:
+        if (d.features != 0)
+            writeU16(p + AcceptSize, d.features);
+        break;
     case Kind::Cookie:
+        memcpy(p + ShortHeaderSize, d.cookie.constData(), CookieSize);
+        break;
     case Kind::HelloWithCookie:
         memcpy(p + ShortHeaderSize, d.cookie.constData(), CookieSize);
+        writeU16(p + HelloFeaturesOffset, d.features);
         break;
     case Kind::ProbeReply:
         writeU16(p + 6, d.transports);

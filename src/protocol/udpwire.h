@@ -22,8 +22,17 @@
 //                          amplification) and proves the path carries full-size datagrams.
 //   Cookie             42  short header, cookie (36): u32 coarse time (seconds of the server clock),
 //                          32-byte HMAC-SHA256 tag. Sent statelessly in reply to Hello.
-//   HelloWithCookie  1200  short header, the cookie echoed (36), zero padding to MaxDatagramSize.
-//   Accept              6  short header. The server keeps state for the client from now on.
+//   HelloWithCookie  1200  short header, the cookie echoed (36), then:
+//     42  2   features         the channel features (Feature*) the client can receive; a client
+//                              older than features sends 0 here (it was zero padding, which
+//                              servers never checked), so it is offered nothing
+//     44  -   zero padding up to MaxDatagramSize
+//   Accept            6/8  short header. The server keeps state for the client from now on. The
+//                          8-byte form adds u16 features: those both ends support (the client's
+//                          offer ANDed with the server's), never 0. A client that offered nothing
+//                          gets the 6-byte form (older clients drop any other size); a 6-byte
+//                          Accept, or none (a lost Accept implied by the server's data), means no
+//                          features: each end uses a feature only once it knows the peer has it.
 //   Probe              16  short header (nonce in the id field), 10 zero bytes.
 //   ProbeReply         16  short header (nonce echoed), u16 transport flags (Transport*),
 //                          u32 Confab protocol version, 4 zero bytes. Never larger than the Probe.
@@ -52,6 +61,18 @@
 //     26  n   fragment bytes   every fragment but the last carries exactly MaxFragmentPayload
 //                              bytes, so the whole payload's size is known from the last one and
 //                              checked against Limits::MaxFramePayload before anything is kept.
+//   Bundle        29-1200  full header (one sequence number for the whole bundle), then:
+//     22  1   payload count    MinBundlePayloads..MaxBundlePayloads whole payloads, in order
+//     23  -   count entries, each:
+//               2   payload length   1..; the entries must fill the datagram exactly
+//               n   payload bytes    one whole payload (never a fragment)
+//                          Sent only to a peer that accepted FeatureBundles, when a sender has
+//                          several small payloads queued at once (never waiting for more). It is
+//                          acknowledged, retransmitted and ordered as one datagram; its payloads
+//                          are delivered in order, between the payloads of the sequence numbers
+//                          before and after it. Never inside a fragmented payload. Its payload
+//                          bytes total at most MaxBundledBytes (< MaxFragmentPayload), so the
+//                          receiver's buffer bound (ReliableChannel::MaxReassemblyBytes) holds.
 //
 // A payload's fragments take consecutive sequence numbers, so in-order delivery is reassembly.
 #pragma once
@@ -60,6 +81,7 @@
 
 #include <QByteArray>
 #include <QHostAddress>
+#include <QList>
 #include <QString>
 
 namespace Confab::UdpWire {
@@ -89,6 +111,8 @@ constexpr int CookieReplySize = ShortHeaderSize + CookieSize; // 42
 constexpr int AcceptSize = ShortHeaderSize;
 constexpr int ProbeSize = 16;
 constexpr int ProbeReplySize = 16;
+constexpr int AcceptWithFeaturesSize = AcceptSize + 2;
+constexpr int HelloFeaturesOffset = ShortHeaderSize + CookieSize; // in HelloWithCookie: 42
 static_assert(CookieReplySize <= HelloSize && AcceptSize <= HelloWithCookieSize
                   && ProbeReplySize <= ProbeSize,
               "no reply to an unverified source may be larger than the datagram that caused it");
@@ -96,6 +120,22 @@ static_assert(CookieReplySize <= HelloSize && AcceptSize <= HelloWithCookieSize
 // Sequence numbers a sender may have outstanding beyond the receiver's cumulative ack, and the
 // receiver's buffer for out-of-order datagrams: the sack bitmap covers exactly this many.
 constexpr int WindowDatagrams = 64;
+
+// Bundle (see the layout above).
+constexpr int BundleHeaderSize = FullHeaderSize + 1;  // 23
+constexpr int BundleEntryHeaderSize = 2;
+constexpr int MinBundlePayloads = 2;
+constexpr int MaxBundlePayloads = 255;
+// The most payload bytes one bundle carries (two entries, each with its length field).
+constexpr int MaxBundledBytes = MaxDatagramSize - BundleHeaderSize - MinBundlePayloads * BundleEntryHeaderSize; // 1173
+static_assert(MaxBundledBytes <= MaxFragmentPayload,
+              "a bundle must never hold more than a fragment, or the reassembly bound breaks");
+// Bytes a payload of `size` bytes takes inside a bundle.
+constexpr int bundleEntrySize(qsizetype size) { return BundleEntryHeaderSize + int(size); }
+
+// Channel features, negotiated in HelloWithCookie / Accept (APPEND-ONLY bits).
+constexpr quint16 FeatureBundles = 0x0001; // may receive Bundle datagrams
+constexpr quint16 SupportedFeatures = FeatureBundles;
 
 // A cookie is accepted while (server seconds now) - (cookie seconds) is in 0..CookieLifetimeSecs.
 constexpr int CookieLifetimeSecs = 20;
@@ -118,14 +158,15 @@ enum class Kind : quint8 {
     CloseAck = 9,
     Probe = 10,
     ProbeReply = 11,
+    Bundle = 12,
 };
-constexpr quint8 LastKind = 11;
+constexpr quint8 LastKind = 12;
 
 QString kindName(Kind kind);
-// Data, Ping and Close take a sequence number and are acknowledged and retransmitted.
+// Data, Bundle, Ping and Close take a sequence number and are acknowledged and retransmitted.
 constexpr bool isSequenced(Kind kind)
 {
-    return kind == Kind::Data || kind == Kind::Ping || kind == Kind::Close;
+    return kind == Kind::Data || kind == Kind::Bundle || kind == Kind::Ping || kind == Kind::Close;
 }
 // The kinds that carry the 22-byte full header (seq, ack, sack).
 constexpr bool hasFullHeader(Kind kind)
@@ -143,6 +184,8 @@ struct Datagram {
     quint8 fragmentIndex = 0;
     quint8 fragmentCount = 0;
     QByteArray fragment;  // Data
+    QList<QByteArray> payloads; // Bundle: MinBundlePayloads..MaxBundlePayloads whole payloads
+    quint16 features = 0;         // HelloWithCookie (offered), Accept (agreed)
     QByteArray cookie;    // Cookie, HelloWithCookie: CookieSize bytes
     quint16 transports = 0;       // ProbeReply
     quint32 protocolVersion = 0;  // ProbeReply
@@ -158,6 +201,7 @@ enum class DecodeError {
     BadSize,        // size does not match what the kind requires
     BadConnectionId,// zero connection id on a connection kind
     BadFragment,    // fragment index/count/length out of bounds or inconsistent
+    BadBundle,      // payload count or lengths out of bounds, or not filling the datagram
 };
 QString decodeErrorName(DecodeError error);
 

@@ -4,11 +4,55 @@
 #include <QSet>
 #include <QUdpSocket>
 
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 namespace Confab {
+
+struct UdpListener::PeerAddress {
+    sockaddr_storage storage{};
+    socklen_t length = 0; // 0: not expressible for this socket; written through QUdpSocket instead
+};
+
+struct UdpListener::PendingDatagram {
+    QByteArray bytes;
+    PeerAddress to;
+};
 
 namespace {
 constexpr qint64 FullTableLogIntervalMs = 10 * 1000; // log a full table at most this often
+
+// (address, port) as a socket address of `family` (the socket's): an IPv4 peer of a dual-stack
+// socket as IPv4-mapped IPv6. Scoped (link-local) IPv6 addresses are left to QUdpSocket.
+void toSocketAddress(const QHostAddress &address, quint16 port, int family, sockaddr_storage *storage,
+                     socklen_t *length)
+{
+    *length = 0;
+    if (family == AF_INET) {
+        bool isIpv4 = false;
+        const quint32 ipv4 = address.toIPv4Address(&isIpv4); // also an IPv4-mapped IPv6 address
+        if (!isIpv4)
+            return;
+        sockaddr_in in{};
+        in.sin_family = AF_INET;
+        in.sin_port = htons(port);
+        in.sin_addr.s_addr = htonl(ipv4);
+        std::memcpy(storage, &in, sizeof in);
+        *length = sizeof in;
+    } else if (family == AF_INET6 && address.scopeId().isEmpty()) {
+        sockaddr_in6 in6{};
+        in6.sin6_family = AF_INET6;
+        in6.sin6_port = htons(port);
+        const Q_IPV6ADDR bytes = address.toIPv6Address();
+        std::memcpy(&in6.sin6_addr, bytes.c, sizeof in6.sin6_addr);
+        std::memcpy(storage, &in6, sizeof in6);
+        *length = sizeof in6;
+    }
 }
+} // namespace
 
 UdpServerConnection::UdpServerConnection(UdpChannelDriver *driver, const QHostAddress &address, quint16 port,
                                          QObject *parent)
@@ -30,6 +74,7 @@ UdpListener::UdpListener(QObject *parent)
 
 UdpListener::~UdpListener()
 {
+    sendPending();
     // The drivers write through m_socket: they go first. A Connection still holding one sees it
     // vanish (it keeps a QPointer) and stays silent.
     for (const Entry &entry : std::as_const(m_entries))
@@ -48,6 +93,10 @@ bool UdpListener::bind(const QHostAddress &address, quint16 port, QString *error
     // system's default (about 200 KiB, some 300 small datagrams) a burst of acknowledgements from
     // a few hundred room members overflows it. The kernel caps the size at net.core.rmem_max.
     m_socket->setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, ReceiveBufferBytes);
+    sockaddr_storage local{};
+    socklen_t localLength = sizeof local;
+    if (::getsockname(int(m_socket->socketDescriptor()), reinterpret_cast<sockaddr *>(&local), &localLength) == 0)
+        m_socketFamily = local.ss_family;
     return true;
 }
 
@@ -162,9 +211,15 @@ void UdpListener::admit(const Key &key, const QByteArray &datagram)
     }
     const QHostAddress address = key.address;
     const quint16 port = key.port;
+    PeerAddress to;
+    toSocketAddress(address, port, m_socketFamily, &to.storage, &to.length);
     auto *driver = new UdpChannelDriver(
         ReliableChannel::Role::Server, key.connectionId,
-        [this, address, port](const QByteArray &bytes) {
+        [this, address, port, to](const QByteArray &bytes) {
+            if (to.length != 0) {
+                queueDatagram(bytes, to);
+                return;
+            }
             m_socket->writeDatagram(bytes, address, port);
             ++m_stats.datagramsOut;
         });
@@ -203,6 +258,56 @@ void UdpListener::discard(const Key &key)
     m_entries.erase(it);
     driver->disconnect(this);
     driver->deleteLater(); // may be in the middle of emitting
+}
+
+void UdpListener::queueDatagram(const QByteArray &datagram, const PeerAddress &to)
+{
+    m_pending.push_back(PendingDatagram{datagram, to});
+    if (int(m_pending.size()) >= SendBatch) {
+        sendPending();
+        return;
+    }
+    if (!m_sendQueued) {
+        m_sendQueued = true;
+        QMetaObject::invokeMethod(this, [this] {
+            m_sendQueued = false;
+            sendPending();
+        }, Qt::QueuedConnection);
+    }
+}
+
+void UdpListener::sendPending()
+{
+    const int fd = int(m_socket->socketDescriptor());
+    const size_t total = m_pending.size();
+    m_stats.datagramsOut += total;
+    size_t at = 0;
+    while (fd >= 0 && at < total) {
+        mmsghdr messages[SendBatch];
+        iovec buffers[SendBatch];
+        const int count = int(qMin<size_t>(total - at, SendBatch));
+        for (int i = 0; i < count; ++i) {
+            PendingDatagram &pending = m_pending[at + size_t(i)];
+            buffers[i].iov_base = const_cast<char *>(pending.bytes.constData());
+            buffers[i].iov_len = size_t(pending.bytes.size());
+            messages[i] = {};
+            messages[i].msg_hdr.msg_name = &pending.to.storage;
+            messages[i].msg_hdr.msg_namelen = pending.to.length;
+            messages[i].msg_hdr.msg_iov = &buffers[i];
+            messages[i].msg_hdr.msg_iovlen = 1;
+        }
+        const int sent = ::sendmmsg(fd, messages, unsigned(count), MSG_DONTWAIT);
+        if (sent > 0) {
+            at += size_t(sent);
+        } else if (sent < 0 && errno == EINTR) {
+            continue;
+        } else {
+            // The first datagram could not be sent (a full buffer, an unreachable peer): it is
+            // lost, as any datagram may be, and its channel resends it. Go on with the rest.
+            ++at;
+        }
+    }
+    m_pending.clear(); // keeps the capacity for the next pass
 }
 
 } // namespace Confab

@@ -14,6 +14,9 @@
 // then frees it. At most maxChannels() channels exist at once, lingering ones included; when the
 // table is full a lingering one is freed for a newcomer, else the newcomer is not admitted.
 // The cookie secret is drawn at random for each listener (so for each server start).
+// What the channels write is collected and sent with one sendmmsg() per batch: once control is
+// back in the event loop (the channels of a thread are flushed once per pass, see
+// UdpChannelDriver), or as soon as SendBatch datagrams are waiting.
 #pragma once
 
 #include "ratelimiter.h"
@@ -24,6 +27,8 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
+
+#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QUdpSocket;
@@ -68,6 +73,8 @@ public:
     static constexpr int MaxDatagramsPerRead = 256;
     // The socket's receive buffer, shared by every UDP client (capped by net.core.rmem_max).
     static constexpr int ReceiveBufferBytes = 4 * 1024 * 1024;
+    // Datagrams sent by one sendmmsg() call at most.
+    static constexpr int SendBatch = 64;
 
     explicit UdpListener(QObject *parent = nullptr);
     ~UdpListener() override;
@@ -119,7 +126,12 @@ private:
         QPointer<UdpServerConnection> connection;
     };
 
+    struct PeerAddress; // the peer as a socket address of the socket's family
+    struct PendingDatagram;
+
     void onReadyRead();
+    void queueDatagram(const QByteArray &datagram, const PeerAddress &to);
+    void sendPending();
     void screen(const QByteArray &datagram, const QHostAddress &address, quint16 port);
     void admit(const Key &key, const QByteArray &datagram);
     bool freeLingeringChannel();
@@ -135,6 +147,9 @@ private:
     int m_maxChannels = DefaultMaxChannels;
     bool m_accepting = true;
     qint64 m_lastFullLogAt = -1;
+    int m_socketFamily = 0; // AF_INET or AF_INET6 once bound
+    std::vector<PendingDatagram> m_pending;
+    bool m_sendQueued = false;
 };
 
 } // namespace Confab
