@@ -5,6 +5,8 @@
 #     main dialogs (offscreen, no X server needed);
 #  2. the real confab-server, not headless, under Xvfb with confab-demo-users chatting against it,
 #     captured from the X root window with ImageMagick's import.
+# Both serve TCP over TLS with a certificate scripts/make-cert.sh makes in a temporary folder; the
+# scripted users trust it by its fingerprint (like confab-cli --trust-fingerprint).
 # Environment: BUILD_DIR (default build/), WARMUP (seconds of chatter before the tab shots, default 45).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +14,7 @@ build=${BUILD_DIR:-$top/build}
 out=$top/docs/screenshots
 warmup=${WARMUP:-45}
 
-for tool in xvfb-run import; do
+for tool in xvfb-run import openssl; do
     command -v "$tool" >/dev/null || { echo "screenshots-server: $tool is missing (scripts/install-deps.sh installs it)" >&2; exit 2; }
 done
 [ -f "$build/CMakeCache.txt" ] || cmake -S "$top" -B "$build" -G Ninja >/dev/null
@@ -21,17 +23,25 @@ mkdir -p "$out"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
 chmod 700 "$XDG_RUNTIME_DIR"
 
-echo "== every tab, grabbed from the embedded window (about $((warmup + 15)) s)"
-QT_QPA_PLATFORM=offscreen QT_LOGGING_RULES="confab.*=false" "$build/bin/confab-admin-shot" --out "$out" --warmup "$warmup"
-
-echo "== the real confab-server window under Xvfb"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+"$top/scripts/make-cert.sh" "$work/tls" chat.example.org >/dev/null
+cert=$work/tls/confab-server.crt
+key=$work/tls/confab-server.key
+fingerprint=$(openssl x509 -in "$cert" -noout -fingerprint -sha256 | sed 's/^.*=//')
+
+echo "== every tab, grabbed from the embedded window (about $((warmup + 15)) s)"
+QT_QPA_PLATFORM=offscreen QT_LOGGING_RULES="confab.*=false" "$build/bin/confab-admin-shot" --out "$out" --warmup "$warmup" \
+    --tls-cert "$cert" --tls-key "$key"
+
+echo "== the real confab-server window under Xvfb"
 export CONFAB_SERVER="$build/bin/confab-server" CONFAB_DEMO="$build/bin/confab-demo-users" CONFAB_WORK="$work" CONFAB_OUT="$out"
+export CONFAB_CERT="$cert" CONFAB_KEY="$key" CONFAB_FINGERPRINT="$fingerprint"
 xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     set -euo pipefail
     unset QT_QPA_PLATFORM
-    "$CONFAB_SERVER" --data-dir "$CONFAB_WORK/data" --port 0 --password-iterations 1000 >"$CONFAB_WORK/server.out" 2>"$CONFAB_WORK/server.err" &
+    "$CONFAB_SERVER" --data-dir "$CONFAB_WORK/data" --port 0 --password-iterations 1000 \
+        --tls-cert "$CONFAB_CERT" --tls-key "$CONFAB_KEY" >"$CONFAB_WORK/server.out" 2>"$CONFAB_WORK/server.err" &
     server=$!
     port=""
     for _ in $(seq 1 100); do
@@ -40,7 +50,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
         sleep 0.1
     done
     [ -n "$port" ] || { echo "confab-server did not start:" >&2; cat "$CONFAB_WORK/server.err" >&2; exit 1; }
-    "$CONFAB_DEMO" --port "$port" --seconds 30 >/dev/null &
+    "$CONFAB_DEMO" --port "$port" --seconds 30 --trust-fingerprint "$CONFAB_FINGERPRINT" >/dev/null &
     demo=$!
     sleep 25
     import -window root -trim +repage "$CONFAB_OUT/server-xvfb.png"

@@ -5,11 +5,13 @@
 #include "limitsmodel.h"
 #include "roomtablemodel.h"
 #include "sessionsmodel.h"
+#include "testcertificates.h"
 #include "testsupport.h"
 #include "trafficfiltermodel.h"
 #include "trafficmodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QSslSocket>
 
 using namespace Confab;
 using namespace ConfabTest;
@@ -68,6 +70,7 @@ class tst_AdminModels : public QObject
 private slots:
     void accountsFollowRegistrations();
     void sessionsFollowConnections();
+    void sessionsShowEncryption();
     void roomsFollowTheServer();
     void trafficIsBounded_data();
     void trafficIsBounded();
@@ -151,6 +154,47 @@ void tst_AdminModels::sessionsFollowConnections()
     QVERIFY(ts.server->disconnectUser(QStringLiteral("alice"), {}));
     QTRY_COMPARE(model.rowCount(), 1);
     QCOMPARE(model.index(0, 0).data(SessionsModel::UserNameRole).toString(), QStringLiteral("bob"));
+}
+
+void tst_AdminModels::sessionsShowEncryption()
+{
+    QTemporaryDir certificates;
+    const auto certificate = makeSelfSigned(certificates.path(), QStringLiteral("server"));
+    QVERIFY(certificate);
+    ServerConfig config;
+    config.tlsCertificateFile = certificate->certificate;
+    config.tlsKeyFile = certificate->key;
+    TestServer ts(config);
+    QVERIFY(ts.start());
+    SessionsModel model(ts.server.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setRefreshInterval(50);
+
+    // A TLS client that trusts exactly this certificate, logging in over the encrypted stream.
+    QSslSocket tlsClient;
+    QObject::connect(&tlsClient, &QSslSocket::sslErrors, &tlsClient, [&] {
+        if (certificateFingerprint(tlsClient.peerCertificate()) == certificate->fingerprint)
+            tlsClient.ignoreSslErrors();
+    });
+    tlsClient.connectToHostEncrypted(QStringLiteral("127.0.0.1"), ts.port());
+    QTRY_VERIFY(tlsClient.isEncrypted());
+    tlsClient.write(Message::hello(QStringLiteral("tst_adminmodels/1")).toFrame());
+    tlsClient.write(Message::login(1, QStringLiteral("alice"), pw).toFrame());
+    QTRY_COMPARE(model.rowOfUser(QStringLiteral("alice")), 0);
+    QTRY_VERIFY(model.index(0, 0).data(SessionsModel::EncryptedRole).toBool());
+    QCOMPARE(cell(model, 0, SessionsModel::EncryptedColumn), QStringLiteral("TLS"));
+    QCOMPARE(cell(model, 0, SessionsModel::TransportColumn), QStringLiteral("TCP"));
+
+    // A plain socket on the TLS port never finishes the handshake; a UDP session is plain.
+    RawPeer plain(ts.port());
+    QTRY_COMPARE(model.rowCount(), 2);
+    QVERIFY(!model.index(1, 0).data(SessionsModel::EncryptedRole).toBool());
+    QCOMPARE(cell(model, 1, SessionsModel::EncryptedColumn), QStringLiteral("handshake…"));
+    RawPeer udp(RawPeer::Transport::Udp, ts.port());
+    QVERIFY(udp.login(QStringLiteral("bob"), pw));
+    QTRY_COMPARE(model.rowOfUser(QStringLiteral("bob")), 2);
+    QVERIFY(!model.index(2, 0).data(SessionsModel::EncryptedRole).toBool());
+    QCOMPARE(cell(model, 2, SessionsModel::EncryptedColumn), QStringLiteral("no"));
 }
 
 void tst_AdminModels::roomsFollowTheServer()

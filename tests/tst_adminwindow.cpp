@@ -12,6 +12,7 @@
 #include "ratechart.h"
 #include "roomstab.h"
 #include "sessionstab.h"
+#include "testcertificates.h"
 #include "testsupport.h"
 #include "traffictab.h"
 #include "trafficmodel.h"
@@ -79,6 +80,10 @@ QMessageBox *waitForBox(QWidget *parent, const QString &name)
 
 // A window on a fresh server, shown offscreen.
 struct Fixture {
+    explicit Fixture(ServerConfig config = {})
+        : ts(std::move(config))
+    {
+    }
     TestServer ts;
     std::unique_ptr<AdminWindow> window;
     bool start()
@@ -108,6 +113,8 @@ private slots:
     void roomsTabKicksAndCloses();
     void announceReachesEveryone();
     void overviewShowsTheServer();
+    void overviewShowsTlsAndReloadsTheCertificate();
+    void overviewSaysWhenTlsIsOff();
     void closingCanStopTheServer();
     void closingCanKeepTheServerRunning();
     void closingCanBeCancelled();
@@ -484,6 +491,87 @@ void tst_AdminWindow::overviewShowsTheServer()
     QVERIFY(f.ts.server->isListening());
     RawPeer carol(f.ts.port());
     QVERIFY(carol.login(QStringLiteral("carol"), pw));
+}
+
+void tst_AdminWindow::overviewShowsTlsAndReloadsTheCertificate()
+{
+    QTemporaryDir certificates;
+    const auto a = makeSelfSigned(certificates.path(), QStringLiteral("a"));
+    const auto b = makeSelfSigned(certificates.path(), QStringLiteral("b"));
+    QVERIFY(a && b);
+    // The server reads copies, so the test can replace them as an administrator would.
+    ServerConfig config;
+    config.tlsCertificateFile = certificates.filePath(QStringLiteral("server.crt"));
+    config.tlsKeyFile = certificates.filePath(QStringLiteral("server.key"));
+    QVERIFY(copyOver(a->certificate, config.tlsCertificateFile) && copyOver(a->key, config.tlsKeyFile));
+    Fixture f(config);
+    QVERIFY(f.start());
+    QWidget *w = f.window.get();
+    auto *tls = child<QLabel>(w, QStringLiteral("tlsLabel"));
+    auto *result = child<QLabel>(w, QStringLiteral("reloadResultLabel"));
+    auto *reload = child<QPushButton>(w, QStringLiteral("reloadCertificateButton"));
+    QVERIFY(tls && result && reload);
+    QCOMPARE(f.ts.server->tlsFingerprint(), a->fingerprint);
+    QVERIFY2(tls->text().startsWith(QStringLiteral("TLS on — certificate 127.0.0.1, valid until ")), qPrintable(tls->text()));
+    QVERIFY(tls->text().contains(QStringLiteral("SHA-256 ") + a->fingerprint));
+    QVERIFY(!tls->property("warning").toBool());
+    QCOMPARE(child<QLabel>(w, QStringLiteral("udpSecurityLabel"))->text().left(20), QStringLiteral("UDP is not encrypted"));
+    QVERIFY(reload->isEnabled());
+    QVERIFY(result->text().isEmpty());
+
+    // New files, then Reload: the new fingerprint shows.
+    QVERIFY(copyOver(b->certificate, config.tlsCertificateFile) && copyOver(b->key, config.tlsKeyFile));
+    reload->click();
+    QCOMPARE(f.ts.server->tlsFingerprint(), b->fingerprint);
+    QVERIFY(tls->text().contains(b->fingerprint));
+    QVERIFY(!tls->text().contains(a->fingerprint));
+    QVERIFY2(result->text().contains(QStringLiteral("Reloaded")), qPrintable(result->text()));
+    QVERIFY(!result->property("warning").toBool());
+    QVERIFY(f.window->statusBar()->currentMessage().contains(b->fingerprint));
+
+    // A broken key: the reason shows, and the certificate in use (B) stays on the label.
+    QFile key(config.tlsKeyFile);
+    QVERIFY(key.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    key.write("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n");
+    key.close();
+    reload->click();
+    QCOMPARE(f.ts.server->tlsFingerprint(), b->fingerprint);
+    QVERIFY2(result->text().contains(QStringLiteral("Reload failed")), qPrintable(result->text()));
+    QVERIFY2(result->text().contains(QStringLiteral("holds no usable private key")), qPrintable(result->text()));
+    QVERIFY(result->property("warning").toBool());
+    QVERIFY(tls->text().contains(b->fingerprint));
+    QVERIFY(reload->isEnabled());
+
+    // A reload the window did not ask for (SIGHUP) updates it too.
+    QVERIFY(copyOver(a->key, config.tlsKeyFile) && copyOver(a->certificate, config.tlsCertificateFile));
+    QVERIFY(f.ts.server->reloadCertificate());
+    QVERIFY(tls->text().contains(a->fingerprint));
+    QVERIFY(result->text().contains(QStringLiteral("Reloaded")));
+    QVERIFY(!result->property("warning").toBool());
+}
+
+void tst_AdminWindow::overviewSaysWhenTlsIsOff()
+{
+    Fixture f;
+    QVERIFY(f.start());
+    QWidget *w = f.window.get();
+    auto *tls = child<QLabel>(w, QStringLiteral("tlsLabel"));
+    QVERIFY(tls);
+    QCOMPARE(tls->text(), QStringLiteral("TLS off: passwords and messages cross the network in clear"));
+    QVERIFY(!tls->property("warning").toBool()); // loopback only: nothing crosses a network
+    QCOMPARE(child<QLabel>(w, QStringLiteral("udpSecurityLabel"))->text(), QStringLiteral("UDP is not encrypted"));
+    QVERIFY(!child<QPushButton>(w, QStringLiteral("reloadCertificateButton"))->isEnabled());
+
+    // Listening on every address without TLS looks like the warning it is (never started: no socket).
+    ServerConfig open;
+    open.host = QHostAddress::Any;
+    open.serveUdp = false;
+    ChatServer server(open);
+    OverviewTab overview(&server);
+    auto *openTls = child<QLabel>(&overview, QStringLiteral("tlsLabel"));
+    QVERIFY(openTls->text().startsWith(QStringLiteral("TLS off")));
+    QVERIFY(openTls->property("warning").toBool());
+    QCOMPARE(child<QLabel>(&overview, QStringLiteral("udpSecurityLabel"))->text(), QStringLiteral("UDP is not served"));
 }
 
 void tst_AdminWindow::closingCanStopTheServer()

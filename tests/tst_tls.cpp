@@ -1,6 +1,7 @@
 // TLS over TCP end to end (docs/SECURITY.md §5): a ChatServer with a certificate made at test time
 // by openssl, ClientSessions on loopback, a recording proxy in between for the capture check, and
 // the real confab-cli for what a user without a terminal sees.
+#include "testcertificates.h"
 #include "testsupport.h"
 
 #include "clientsession.h"
@@ -26,52 +27,6 @@ namespace {
 constexpr int LoginTimeoutMs = 30000;
 constexpr int EventTimeoutMs = 10000;
 const QString Password = QStringLiteral("tls-test-password-7391");
-
-// A certificate and its key on disk.
-struct CertificateFiles {
-    QString certificate;
-    QString key;
-    QString fingerprint;
-};
-
-bool runOpenssl(const QStringList &arguments, const QString &workingDirectory)
-{
-    QProcess openssl;
-    openssl.setWorkingDirectory(workingDirectory);
-    openssl.start(QStringLiteral("openssl"), arguments);
-    if (!openssl.waitForFinished(60000) || openssl.exitStatus() != QProcess::NormalExit || openssl.exitCode() != 0) {
-        qWarning() << "openssl" << arguments << "failed:" << openssl.readAllStandardError();
-        return false;
-    }
-    return true;
-}
-
-QString fingerprintOf(const QString &certificateFile)
-{
-    QFile file(certificateFile);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    return Confab::certificateFingerprint(QSslCertificate(file.readAll(), QSsl::Pem));
-}
-
-// A self-signed certificate for 127.0.0.1 and localhost, as scripts/make-cert.sh makes them;
-// `rsa` for an RSA 2048 key instead of EC P-256.
-std::optional<CertificateFiles> makeSelfSigned(const QString &dir, const QString &name, bool rsa)
-{
-    CertificateFiles files{dir + u'/' + name + QStringLiteral(".crt"), dir + u'/' + name + QStringLiteral(".key"), {}};
-    QStringList arguments{QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-nodes"),
-                          QStringLiteral("-days"), QStringLiteral("30"), QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1"),
-                          QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1,DNS:localhost"),
-                          QStringLiteral("-keyout"), files.key, QStringLiteral("-out"), files.certificate};
-    arguments << QStringLiteral("-newkey")
-              << (rsa ? QStringLiteral("rsa:2048") : QStringLiteral("ec"));
-    if (!rsa)
-        arguments << QStringLiteral("-pkeyopt") << QStringLiteral("ec_paramgen_curve:prime256v1");
-    if (!runOpenssl(arguments, dir))
-        return std::nullopt;
-    files.fingerprint = fingerprintOf(files.certificate);
-    return files;
-}
 
 // A test certificate authority and a server certificate it signed for 127.0.0.1.
 std::optional<CertificateFiles> makeCaSigned(const QString &dir, QString *caFile)
@@ -100,12 +55,6 @@ std::optional<CertificateFiles> makeCaSigned(const QString &dir, QString *caFile
         return std::nullopt;
     files.fingerprint = fingerprintOf(files.certificate);
     return files;
-}
-
-bool copyOver(const QString &from, const QString &to)
-{
-    QFile::remove(to);
-    return QFile::copy(from, to);
 }
 
 // Sits between a client and the server and keeps every byte that passes, both ways.

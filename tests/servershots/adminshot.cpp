@@ -74,7 +74,11 @@ int main(int argc, char *argv[])
                                        QStringLiteral("docs/screenshots"));
     const QCommandLineOption warmupOption(QStringLiteral("warmup"), QStringLiteral("Seconds of chatter before the shots."),
                                           QStringLiteral("s"), QStringLiteral("45"));
-    parser.addOptions({outOption, warmupOption});
+    const QCommandLineOption certOption(QStringLiteral("tls-cert"), QStringLiteral("Serve TCP over TLS with this certificate (PEM)."),
+                                        QStringLiteral("file"));
+    const QCommandLineOption keyOption(QStringLiteral("tls-key"), QStringLiteral("The certificate's private key (PEM)."),
+                                       QStringLiteral("file"));
+    parser.addOptions({outOption, warmupOption, certOption, keyOption});
     parser.process(app);
     const QString out = parser.value(outOption);
     QDir().mkpath(out);
@@ -85,6 +89,8 @@ int main(int argc, char *argv[])
     config.port = 0;
     config.dataDir = dataDir.path();
     config.passwordIterations = 1000;
+    config.tlsCertificateFile = parser.value(certOption);
+    config.tlsKeyFile = parser.value(keyOption);
     ChatServer server(config);
     QString error;
     if (!server.start(&error)) {
@@ -98,6 +104,7 @@ int main(int argc, char *argv[])
     window.show();
 
     ConfabDemo::DemoScenario scenario(QHostAddress::LocalHost, server.tcpPort());
+    scenario.setTrustedFingerprint(server.tlsFingerprint()); // the users trust the certificate served
     Steps steps;
     const int warmupMs = parser.value(warmupOption).toInt() * 1000;
     bool failed = false;

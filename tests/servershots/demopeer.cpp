@@ -1,5 +1,7 @@
 #include "demopeer.h"
 
+#include "tlsfingerprint.h"
+
 using namespace Confab;
 
 namespace ConfabDemo {
@@ -10,7 +12,17 @@ DemoPeer::DemoPeer(const QString &user, const QString &password, const QHostAddr
     , m_password(password)
     , m_localAddress(localAddress)
 {
-    connect(&m_socket, &QTcpSocket::connected, this, &DemoPeer::onConnected);
+    // Over TLS nothing is said before the handshake has succeeded.
+    connect(&m_socket, &QSslSocket::connected, this, [this] {
+        if (m_trustedFingerprint.isEmpty())
+            onConnected();
+    });
+    connect(&m_socket, &QSslSocket::encrypted, this, &DemoPeer::onConnected);
+    connect(&m_socket, &QSslSocket::sslErrors, this, [this] {
+        // A self-signed certificate fails verification; the one we were told about is fine.
+        if (certificateFingerprint(m_socket.peerCertificate()) == m_trustedFingerprint)
+            m_socket.ignoreSslErrors();
+    });
     connect(&m_socket, &QTcpSocket::readyRead, this, &DemoPeer::onReadyRead);
     connect(&m_socket, &QTcpSocket::disconnected, this, [this] {
         m_loggedIn = false;
@@ -18,17 +30,21 @@ DemoPeer::DemoPeer(const QString &user, const QString &password, const QHostAddr
     });
 }
 
-void DemoPeer::connectToServer(const QHostAddress &host, quint16 port)
+void DemoPeer::connectToServer(const QHostAddress &host, quint16 port, const QString &trustedFingerprint)
 {
+    m_trustedFingerprint = normalizedFingerprint(trustedFingerprint);
     if (!m_localAddress.isNull() && !m_socket.bind(m_localAddress, 0))
         qWarning("demo peer %s: cannot bind %s: %s", qPrintable(m_user), qPrintable(m_localAddress.toString()),
                  qPrintable(m_socket.errorString()));
-    m_socket.connectToHost(host, port);
+    if (m_trustedFingerprint.isEmpty())
+        m_socket.connectToHost(host, port);
+    else
+        m_socket.connectToHostEncrypted(host.toString(), port);
 }
 
 void DemoPeer::send(const Message &message)
 {
-    if (m_socket.state() == QAbstractSocket::ConnectedState)
+    if (m_socket.state() == QAbstractSocket::ConnectedState && (m_trustedFingerprint.isEmpty() || m_socket.isEncrypted()))
         m_socket.write(message.toFrame());
 }
 

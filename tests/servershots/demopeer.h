@@ -1,6 +1,7 @@
-// A scripted chat user for demos and screenshots: one QTcpSocket speaking the Confab protocol,
+// A scripted chat user for demos and screenshots: one socket speaking the Confab protocol,
 // event-driven (never waits), answering Pings, optionally bound to a chosen loopback address so
-// the server sees users from different addresses.
+// the server sees users from different addresses. Over TLS it trusts exactly one certificate,
+// named by its SHA-256 fingerprint.
 #pragma once
 
 #include "framedecoder.h"
@@ -8,7 +9,7 @@
 
 #include <QHostAddress>
 #include <QObject>
-#include <QTcpSocket>
+#include <QSslSocket>
 
 namespace ConfabDemo {
 
@@ -19,7 +20,8 @@ public:
     // An empty user connects and says Hello but never logs in.
     DemoPeer(const QString &user, const QString &password, const QHostAddress &localAddress, QObject *parent = nullptr);
 
-    void connectToServer(const QHostAddress &host, quint16 port);
+    // With a fingerprint the connection is TLS and accepts only that certificate.
+    void connectToServer(const QHostAddress &host, quint16 port, const QString &trustedFingerprint = {});
     QString user() const { return m_user; }
     bool isLoggedIn() const { return m_loggedIn; }
     quint64 nextId() { return m_nextId++; }
@@ -35,11 +37,12 @@ private:
     void onConnected();
     void onReadyRead();
 
-    QTcpSocket m_socket;
+    QSslSocket m_socket;
     Confab::FrameDecoder m_decoder;
     QString m_user;
     QString m_password;
     QHostAddress m_localAddress;
+    QString m_trustedFingerprint; // empty: plain TCP
     bool m_loggedIn = false;
     quint64 m_nextId = 1;
 };

@@ -54,19 +54,19 @@ void DemoScenario::start()
     for (const char *name : {"oldtimer", "ivan"}) {
         auto *peer = new DemoPeer(QString::fromLatin1(name), password, {}, this);
         connect(peer, &DemoPeer::loggedIn, peer, [peer] { peer->quit(QStringLiteral("see you")); });
-        peer->connectToServer(m_host, m_port);
+        peer->connectToServer(m_host, m_port, m_trustedFingerprint);
     }
     int delay = 0;
     for (const Persona &p : people) {
         auto *peer = new DemoPeer(QString::fromLatin1(p.name), password, QHostAddress(QString::fromLatin1(p.address)), this);
         m_peers.append(peer);
         connect(peer, &DemoPeer::loggedIn, this, [this, peer] { onLoggedIn(peer); });
-        QTimer::singleShot(delay, peer, [peer, this] { peer->connectToServer(m_host, m_port); });
+        QTimer::singleShot(delay, peer, [peer, this] { peer->connectToServer(m_host, m_port, m_trustedFingerprint); });
         delay += 120;
     }
     // One connection that says Hello and never logs in.
     auto *lurker = new DemoPeer(QString(), QString(), QHostAddress(QStringLiteral("127.0.0.99")), this);
-    lurker->connectToServer(m_host, m_port);
+    lurker->connectToServer(m_host, m_port, m_trustedFingerprint);
 }
 
 void DemoScenario::stop()

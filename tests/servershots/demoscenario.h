@@ -21,6 +21,8 @@ class DemoScenario : public QObject
 public:
     explicit DemoScenario(const QHostAddress &host, quint16 port, QObject *parent = nullptr);
 
+    // Connect over TLS, trusting the certificate with this SHA-256 fingerprint (before start()).
+    void setTrustedFingerprint(const QString &fingerprint) { m_trustedFingerprint = fingerprint; }
     void start();
     void stop();
     DemoPeer *peer(const QString &user) const;
@@ -39,6 +41,7 @@ private:
 
     QHostAddress m_host;
     quint16 m_port;
+    QString m_trustedFingerprint; // empty: plain TCP
     QList<DemoPeer *> m_peers;   // the users who stay online
     QTimer m_tick;
     QElapsedTimer m_clock;

@@ -21,10 +21,14 @@ int main(int argc, char *argv[])
                                         QStringLiteral("65432"));
     const QCommandLineOption secondsOption(QStringLiteral("seconds"), QStringLiteral("How long to chat."), QStringLiteral("n"),
                                            QStringLiteral("30"));
-    parser.addOptions({hostOption, portOption, secondsOption});
+    const QCommandLineOption trustOption(QStringLiteral("trust-fingerprint"),
+                                         QStringLiteral("Connect over TLS, trusting the certificate with this SHA-256 fingerprint."),
+                                         QStringLiteral("fingerprint"));
+    parser.addOptions({hostOption, portOption, secondsOption, trustOption});
     parser.process(app);
 
     ConfabDemo::DemoScenario scenario(QHostAddress(parser.value(hostOption)), quint16(parser.value(portOption).toUInt()));
+    scenario.setTrustedFingerprint(parser.value(trustOption));
     QObject::connect(&scenario, &ConfabDemo::DemoScenario::ready, &app, [] {
         std::printf("confab-demo-users: everyone is in, chatting\n");
         std::fflush(stdout);

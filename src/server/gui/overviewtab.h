@@ -1,6 +1,7 @@
 // The server at a glance: where it listens (per transport) with a start/stop-listening button,
-// uptime, who is online, a live chart of messages per second and the totals since start.
-// Reads ChatServer::stats() once a second.
+// whether TCP is encrypted (the certificate, with a Reload button) and UDP is not, uptime, who is
+// online, a live chart of messages per second and the totals since start.
+// Reads ChatServer::stats() once a second; the certificate follows the server's TLS signals.
 #pragma once
 
 #include <QElapsedTimer>
@@ -36,12 +37,17 @@ signals:
 private:
     void updateListening();
     void toggleListening();
+    void updateEncryption();
+    void reloadCertificate();
+    void onCertificateChanged(const QString &fingerprint);
+    void onCertificateReloadFailed(const QString &reason);
 
     std::unique_ptr<Ui::OverviewTab> m_ui;
     QPointer<ChatServer> m_server;
     QTimer m_tick;
     QElapsedTimer m_sinceLastSample;
     quint64 m_lastRelayed = 0;
+    QString m_shownFingerprint; // of the certificate the labels describe
 };
 
 } // namespace Confab

@@ -10,6 +10,7 @@ namespace Confab {
 SessionsModel::SessionsModel(ChatServer *server, QObject *parent)
     : SortedRowsModel(parent)
     , m_server(server)
+    , m_tlsServer(server->isTlsEnabled())
 {
     connect(server, &ChatServer::sessionOpened, this, &SessionsModel::refresh);
     connect(server, &ChatServer::userLoggedIn, this, &SessionsModel::refresh);
@@ -35,7 +36,7 @@ void SessionsModel::refresh()
     std::sort(fresh.begin(), fresh.end(), [](const SessionInfo &a, const SessionInfo &b) { return a.id < b.id; });
     mergeRows(m_rows, fresh,
               [](const SessionInfo &a, const SessionInfo &b) { return a.id < b.id ? -1 : (a.id > b.id ? 1 : 0); },
-              &SessionsModel::cell);
+              [this](const SessionInfo &s, int column) { return cell(s, column); });
 }
 
 int SessionsModel::rowOfUser(const QString &user) const
@@ -48,7 +49,7 @@ int SessionsModel::rowOfUser(const QString &user) const
     return -1;
 }
 
-QVariant SessionsModel::cell(const SessionInfo &s, int column)
+QVariant SessionsModel::cell(const SessionInfo &s, int column) const
 {
     switch (column) {
     case UserColumn:
@@ -57,6 +58,11 @@ QVariant SessionsModel::cell(const SessionInfo &s, int column)
         return AdminFormat::endpoint(s.address, s.port);
     case TransportColumn:
         return s.transport.toUpper();
+    case EncryptedColumn:
+        if (s.encrypted)
+            return tr("TLS");
+        // A TLS server's TCP connections are TLS only: not encrypted yet means mid-handshake.
+        return m_tlsServer && s.transport == QLatin1String("tcp") ? tr("handshake…") : tr("no");
     case ConnectedColumn:
         return AdminFormat::when(s.connectedAt);
     case LoggedInColumn:
@@ -99,6 +105,8 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         return s.user;
     case AddressRole:
         return s.address.toString();
+    case EncryptedRole:
+        return s.encrypted;
     case Qt::TextAlignmentRole:
         if (index.column() >= BytesInColumn)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
@@ -115,6 +123,8 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
             return AdminFormat::fullWhen(s.connectedAt);
         if (index.column() == LoggedInColumn && s.loggedInAt.isValid())
             return AdminFormat::fullWhen(s.loggedInAt);
+        if (index.column() == EncryptedColumn)
+            return s.encrypted ? tr("Encrypted with TLS") : tr("Not encrypted: what this session sends crosses the network in clear");
         if (index.column() == RoundTripColumn)
             return tr("Round-trip time of the server's last keepalive Ping (measured after 20 s of silence).");
         break;
@@ -126,6 +136,8 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
             return AdminFormat::endpoint(s.address, s.port);
         case TransportColumn:
             return s.transport;
+        case EncryptedColumn:
+            return s.encrypted;
         case ConnectedColumn:
             return s.connectedAt.toMSecsSinceEpoch();
         case LoggedInColumn:
@@ -157,6 +169,8 @@ QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Address");
     case TransportColumn:
         return tr("Transport");
+    case EncryptedColumn:
+        return tr("Encrypted");
     case ConnectedColumn:
         return tr("Connected");
     case LoggedInColumn:

@@ -1,5 +1,5 @@
-// Every connection the server holds, logged in or not, with its traffic counters and round-trip
-// time. Opens, logins and closes arrive as signals; the counters have no change signal, so the
+// Every connection the server holds, logged in or not, with its transport, whether it is
+// encrypted, its traffic counters and round-trip time. Opens, logins and closes arrive as signals; the counters have no change signal, so the
 // model polls ChatServer::sessions() on a timer and reports only the cells that changed.
 #pragma once
 
@@ -16,7 +16,7 @@ class SessionsModel : public SortedRowsModel
     Q_OBJECT
 public:
     enum Column {
-        UserColumn, AddressColumn, TransportColumn, ConnectedColumn, LoggedInColumn,
+        UserColumn, AddressColumn, TransportColumn, EncryptedColumn, ConnectedColumn, LoggedInColumn,
         BytesInColumn, BytesOutColumn, FramesInColumn, FramesOutColumn, RoundTripColumn, ColumnCount
     };
     enum Role {
@@ -24,6 +24,7 @@ public:
         UserNameRole,                     // empty before login
         AddressRole,                      // QString, QHostAddress::toString() form
         SortRole,
+        EncryptedRole,                    // bool: the TLS handshake is done
     };
 
     explicit SessionsModel(ChatServer *server, QObject *parent = nullptr);
@@ -39,10 +40,11 @@ public:
     void refresh();
 
 private:
-    static QVariant cell(const SessionInfo &session, int column);
+    QVariant cell(const SessionInfo &session, int column) const;
 
     QPointer<ChatServer> m_server;
     QList<SessionInfo> m_rows; // by session id
+    bool m_tlsServer = false;  // TCP is served over TLS (fixed for the server's life)
     QTimer m_poll;
 };
 
