@@ -167,6 +167,9 @@ public:
     ServerStats stats() const;
     // What the automatic limits hold back now (chatserver_limits.cpp), and lifting it: every block
     // of that target goes and its counters start afresh.
+    // Moves the clock that rate windows and hold-backs are measured by forward, as if `ms` had
+    // passed (tests: a window or a hold-back ends without waiting for it in real time).
+    void advanceLimitClock(qint64 ms) { m_limitClockAdvanceMs += qMax<qint64>(0, ms); }
     QList<LimitBlock> limitBlocks() const;
     bool liftLimitBlock(LimitBlock::Kind kind, const QString &target);
     // Turns the per-frame traffic tap on or off for every connection, present and future.
@@ -303,7 +306,7 @@ private:
     // Records (or extends) a block; a new one is logged and announced. Returns true if new.
     bool noteBlock(LimitBlock::Kind kind, const QString &target, const QString &rule, qint64 untilMs, bool heldBack = false);
     qint64 heldBackUntil(const QString &address) const;
-    qint64 limitNow() const { return m_limitClock.elapsed(); }
+    qint64 limitNow() const { return m_limitClock.elapsed() + m_limitClockAdvanceMs; }
     void tapTraffic(Session *session);
     void endSessionByAdministrator(Session *session, const QString &reason, qint64 retryAfterMs);
     Message bannedError(const ServerBan &ban, quint64 re) const;
@@ -345,6 +348,7 @@ private:
         qint64 untilMs = 0;
     };
     QElapsedTimer m_limitClock;                    // the limits' monotonic clock
+    qint64 m_limitClockAdvanceMs = 0;              // advanceLimitClock()
     // Login deadlines, (ms on m_loginClock, session id) in arrival order; one timer for all.
     std::deque<std::pair<qint64, quint64>> m_loginDeadlines;
     QElapsedTimer m_loginClock;
