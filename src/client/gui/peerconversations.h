@@ -89,7 +89,7 @@ private:
     void onPeerChatStarted(DirectChat *chat, const QString &peer);
     void onPeerChatFailed(const QString &peer, const QString &reason);
 
-    ConversationRegistry *m_registry;
+    QPointer<ConversationRegistry> m_registry; // a sibling: may be destroyed first
     QPointer<ClientSession> m_session;
     PeerChats *m_peerChats = nullptr;
     QHash<QString, QPointer<DirectChat>> m_chats; // by ConversationId::key()
