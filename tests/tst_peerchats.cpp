@@ -682,6 +682,25 @@ void tst_PeerChats::udpListenerTakesOnlyTheAnnouncedCertificate()
     UdpPeerLink *listener = alice.peers.findChild<UdpPeerLink *>();
     QVERIFY(listener);
 
+    // An unverified DTLS ClientHello draws only a HelloVerifyRequest, smaller than itself.
+    QUdpSocket capture, asker;
+    QVERIFY(capture.bind(QHostAddress::LocalHost, 0) && asker.bind(QHostAddress::LocalHost, 0));
+    QDtls probe(QSslSocket::SslClientMode);
+    QSslConfiguration probeConfig = showing(stranger);
+    probeConfig.setProtocol(QSsl::DtlsV1_2OrLater);
+    QVERIFY(probe.setDtlsConfiguration(probeConfig));
+    QVERIFY(probe.setPeer(QHostAddress::LocalHost, capture.localPort()));
+    QVERIFY(probe.doHandshake(&asker));
+    QTRY_VERIFY(capture.hasPendingDatagrams());
+    const QByteArray clientHello = capture.receiveDatagram(4096).data();
+    asker.writeDatagram(clientHello, QHostAddress::LocalHost, port);
+    QTRY_VERIFY(asker.hasPendingDatagrams());
+    const QByteArray verifyRequest = asker.receiveDatagram(4096).data();
+    QVERIFY(!verifyRequest.isEmpty());
+    QCOMPARE(quint8(verifyRequest.at(0)), quint8(22)); // a DTLS handshake record
+    QVERIFY2(verifyRequest.size() < clientHello.size(),
+             qPrintable(QStringLiteral("%1 >= %2").arg(verifyRequest.size()).arg(clientHello.size())));
+
     // Plain channel datagrams, even a Hello and the right token, are not answered at all.
     QUdpSocket plain;
     QVERIFY(plain.bind(QHostAddress::LocalHost, 0));
