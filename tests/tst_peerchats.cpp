@@ -1,12 +1,14 @@
 // Poke and bridge: the server introduces two users, who then chat directly. Real sockets on
 // loopback, a real server core, real client sessions. Users logged in over UDP chat over the
-// reliable UDP channel; the rest over TCP, encrypted with TLS against the certificate
-// fingerprints the server passed on.
+// reliable UDP channel, encrypted with DTLS; the rest over TCP, encrypted with TLS; both against
+// the certificate fingerprints the server passed on.
 #include "peerchats.h"
 #include "peeridentity.h"
 #include "testsupport.h"
+#include "tlsfingerprint.h"
 #include "udppeerlink.h"
 
+#include <QDtls>
 #include <QSslConfiguration>
 #include <QSslServer>
 #include <QSslSocket>
@@ -93,6 +95,8 @@ private slots:
     void rendezvousFieldsAreChecked();
     void encryptedChatTurnsAwayPlainAndForeignCallers();
     void connectorRefusesAListenerWithTheWrongCertificate();
+    void udpListenerTakesOnlyTheAnnouncedCertificate();
+    void udpConnectorRefusesAListenerWithTheWrongCertificate();
 };
 
 void tst_PeerChats::acceptedPokeChatsDirectlyAndTheServerRelaysNothing()
@@ -116,15 +120,12 @@ void tst_PeerChats::acceptedPokeChatsDirectlyAndTheServerRelaysNothing()
     QCOMPARE(bob.started.at(0).at(1).toString(), QStringLiteral("alice"));
     QCOMPARE(runsOverUdp(alice.chat()), overUdp);
     QCOMPARE(runsOverUdp(bob.chat()), overUdp);
-    QCOMPARE(alice.chat()->isEncrypted(), !overUdp);
-    QCOMPARE(bob.chat()->isEncrypted(), !overUdp);
-    // Over TCP both clients offered a certificate, so the chat is TLS, checked both ways.
-    QCOMPARE(alice.chat()->isEncrypted(), !overUdp);
-    QCOMPARE(bob.chat()->isEncrypted(), !overUdp);
-    if (!overUdp) {
-        QCOMPARE(alice.chat()->peerFingerprint(), bob.peers.fingerprint());
-        QCOMPARE(bob.chat()->peerFingerprint(), alice.peers.fingerprint());
-    }
+    // Both clients offered a certificate, so the chat is TLS (over UDP: DTLS), checked both ways.
+    QVERIFY(!alice.peers.fingerprint().isEmpty() && !bob.peers.fingerprint().isEmpty());
+    QVERIFY(alice.chat()->isEncrypted());
+    QVERIFY(bob.chat()->isEncrypted());
+    QCOMPARE(alice.chat()->peerFingerprint(), bob.peers.fingerprint());
+    QCOMPARE(bob.chat()->peerFingerprint(), alice.peers.fingerprint());
     QVERIFY(alice.chat()->peerName().startsWith(QStringLiteral("127.0.0.1:")));
     QVERIFY(bob.chat()->peerName().startsWith(QStringLiteral("127.0.0.1:")));
 
@@ -308,8 +309,10 @@ void tst_PeerChats::bridgePairsWaitingUsers()
     QCOMPARE(alice.started.at(0).at(1).toString(), QStringLiteral("bob"));
     QCOMPARE(runsOverUdp(alice.chat()), overUdp);
     QCOMPARE(runsOverUdp(bob.chat()), overUdp);
-    QCOMPARE(alice.chat()->isEncrypted(), !overUdp);
-    QCOMPARE(bob.chat()->isEncrypted(), !overUdp);
+    QVERIFY(alice.chat()->isEncrypted());
+    QVERIFY(bob.chat()->isEncrypted());
+    QCOMPARE(alice.chat()->peerFingerprint(), bob.peers.fingerprint());
+    QCOMPARE(bob.chat()->peerFingerprint(), alice.peers.fingerprint());
     QSignalSpy got(alice.chat(), &DirectChat::lineReceived);
     bob.chat()->send(QStringLiteral("paired by the server"));
     QVERIFY(got.wait(5000));
@@ -395,7 +398,7 @@ void tst_PeerChats::udpWrongTokenIsIgnored()
     alice.peers.poke(QStringLiteral("bob"));
     const auto request = bob.expect(MessageType::PokeRequest);
     QVERIFY(request);
-    bob.send(Message::pokeAnswer(2, quint64(request->integer(Key::Poke)), true, true));
+    bob.send(Message::pokeAnswer(2, quint64(request->integer(Key::Poke)), true, true)); // no fingerprint: plain, as with an older client
     const auto intro = bob.expect(MessageType::PokeResult);
     QVERIFY(intro && intro->boolean(Key::Accepted));
     QCOMPARE(intro->text(Key::Role), QStringLiteral("connect"));
@@ -445,6 +448,8 @@ void tst_PeerChats::udpWrongTokenIsIgnored()
     real.startDelivery();
     QTRY_COMPARE(alice.started.count(), 1);
     QVERIFY(runsOverUdp(alice.chat()));
+    QVERIFY(!alice.chat()->isEncrypted());
+    QVERIFY(alice.chat()->peerFingerprint().isEmpty());
     QSignalSpy aliceGot(alice.chat(), &DirectChat::lineReceived);
     QVERIFY(real.send("first line\n"));
     QVERIFY(aliceGot.wait(5000));
@@ -636,6 +641,180 @@ void tst_PeerChats::connectorRefusesAListenerWithTheWrongCertificate()
     QTRY_VERIFY(!accepted || accepted->state() == QAbstractSocket::UnconnectedState); // and hung up
     QVERIFY2(!received.contains(intro->text(Key::Token).toLatin1()), "the token went to the wrong certificate");
     QVERIFY(!received.contains("CONFAB-P2P"));
+    QCOMPARE(alice.started.count(), 0);
+}
+
+// A UDP link that speaks DTLS showing `identity` and expects the peer to show `peerFingerprint`.
+std::unique_ptr<UdpPeerLink> dtlsLink(const PeerIdentity &identity, const QString &peerFingerprint)
+{
+    auto link = std::make_unique<UdpPeerLink>();
+    link->setEncryption(showing(identity), peerFingerprint);
+    return link;
+}
+
+void tst_PeerChats::udpListenerTakesOnlyTheAnnouncedCertificate()
+{
+    // Bob (a raw client over UDP holding his own certificate) accepts Alice's poke offering his
+    // fingerprint: Alice's UDP port must take DTLS from exactly that certificate and nothing else.
+    TestServer ts;
+    QVERIFY(ts.start());
+    User alice(ts.port(), QStringLiteral("alice"), Transport::Udp);
+    RawPeer bob(RawPeer::Transport::Udp, ts.port());
+    QVERIFY(alice.ok);
+    QVERIFY(bob.login(QStringLiteral("bob"), pw));
+    const PeerIdentity bobIdentity = PeerIdentity::generate();
+    const PeerIdentity stranger = PeerIdentity::generate();
+    QVERIFY(!bobIdentity.isNull() && !stranger.isNull());
+    QVERIFY(bobIdentity.fingerprint() != stranger.fingerprint());
+    QSignalSpy introduced(&alice.session, &ClientSession::peerIntroduced);
+    alice.peers.poke(QStringLiteral("bob"));
+    const auto request = bob.expect(MessageType::PokeRequest);
+    QVERIFY(request);
+    bob.send(Message::pokeAnswer(2, quint64(request->integer(Key::Poke)), true, true, bobIdentity.fingerprint()));
+    const auto intro = bob.expect(MessageType::PokeResult);
+    QVERIFY(intro && intro->boolean(Key::Accepted));
+    QCOMPARE(intro->text(Key::Role), QStringLiteral("connect"));
+    QCOMPARE(intro->text(Key::Transport), QStringLiteral("udp"));
+    QCOMPARE(intro->text(Key::Fingerprint), alice.peers.fingerprint());
+    const quint16 port = quint16(intro->integer(Key::Port));
+    const QByteArray token = intro->text(Key::Token).toLatin1();
+    QTRY_COMPARE(introduced.count(), 1);
+    UdpPeerLink *listener = alice.peers.findChild<UdpPeerLink *>();
+    QVERIFY(listener);
+
+    // An unverified DTLS ClientHello draws only a HelloVerifyRequest, smaller than itself.
+    QUdpSocket capture, asker;
+    QVERIFY(capture.bind(QHostAddress::LocalHost, 0) && asker.bind(QHostAddress::LocalHost, 0));
+    QDtls probe(QSslSocket::SslClientMode);
+    QSslConfiguration probeConfig = showing(stranger);
+    probeConfig.setProtocol(QSsl::DtlsV1_2OrLater);
+    QVERIFY(probe.setDtlsConfiguration(probeConfig));
+    QVERIFY(probe.setPeer(QHostAddress::LocalHost, capture.localPort()));
+    QVERIFY(probe.doHandshake(&asker));
+    QTRY_VERIFY(capture.hasPendingDatagrams());
+    const QByteArray clientHello = capture.receiveDatagram(4096).data();
+    asker.writeDatagram(clientHello, QHostAddress::LocalHost, port);
+    QTRY_VERIFY(asker.hasPendingDatagrams());
+    const QByteArray verifyRequest = asker.receiveDatagram(4096).data();
+    QVERIFY(!verifyRequest.isEmpty());
+    QCOMPARE(quint8(verifyRequest.at(0)), quint8(22)); // a DTLS handshake record
+    QVERIFY2(verifyRequest.size() < clientHello.size(),
+             qPrintable(QStringLiteral("%1 >= %2").arg(verifyRequest.size()).arg(clientHello.size())));
+
+    // Plain channel datagrams, even a Hello and the right token, are not answered at all.
+    QUdpSocket plain;
+    QVERIFY(plain.bind(QHostAddress::LocalHost, 0));
+    UdpWire::Datagram hello;
+    hello.kind = UdpWire::Kind::Hello;
+    hello.connectionId = 9;
+    plain.writeDatagram(UdpWire::encode(hello), QHostAddress::LocalHost, port);
+    plain.writeDatagram("CONFAB-P2P 1 " + token + "\n", QHostAddress::LocalHost, port);
+    UdpPeerLink plainLink;
+    QSignalSpy plainFailed(&plainLink, &UdpPeerLink::handshakeFailed);
+    plainLink.connectToPeer(QHostAddress::LocalHost, port, token, 1000);
+    QVERIFY(plainFailed.wait(5000));
+    QCOMPARE(plainFailed.at(0).at(0).toString(), QStringLiteral("no answer"));
+
+    // A stranger with the right token but another certificate: its DTLS handshake is done, then it
+    // is dropped before any channel, and the listener keeps waiting.
+    const auto impostor = dtlsLink(stranger, alice.peers.fingerprint());
+    QSignalSpy impostorFailed(impostor.get(), &UdpPeerLink::handshakeFailed);
+    impostor->connectToPeer(QHostAddress::LocalHost, port, token, 1000);
+    QVERIFY(impostorFailed.wait(5000));
+    QCOMPARE(impostorFailed.at(0).at(0).toString(), QStringLiteral("no answer"));
+    QCOMPARE(listener->refusedCertificates(), 1);
+    QCOMPARE(listener->state(), UdpPeerLink::State::Listening);
+    QCOMPARE(alice.started.count(), 0);
+    QCOMPARE(alice.failed.count(), 0);
+
+    // Bob, showing the announced certificate, gets in; the chat is encrypted both ways.
+    const auto real = dtlsLink(bobIdentity, alice.peers.fingerprint());
+    QSignalSpy up(real.get(), &UdpPeerLink::established), got(real.get(), &UdpPeerLink::payloadReceived);
+    real->connectToPeer(QHostAddress::LocalHost, port, token, 5000);
+    QVERIFY(up.wait(5000));
+    QVERIFY(real->isEncrypted());
+    QCOMPARE(real->peerFingerprint(), alice.peers.fingerprint());
+    real->startDelivery();
+    QTRY_COMPARE(alice.started.count(), 1);
+    QVERIFY(runsOverUdp(alice.chat()));
+    QVERIFY(alice.chat()->isEncrypted());
+    QCOMPARE(alice.chat()->peerFingerprint(), bobIdentity.fingerprint());
+    QSignalSpy aliceGot(alice.chat(), &DirectChat::lineReceived);
+    QVERIFY(real->send("over dtls\n"));
+    QVERIFY(aliceGot.wait(5000));
+    QCOMPARE(aliceGot.at(0).at(0).toString(), QStringLiteral("over dtls"));
+    const QByteArray longLine(16000, 'x'); // fragmented by the channel, each datagram its own record
+    QVERIFY(real->send(longLine + "\n"));
+    QVERIFY(aliceGot.wait(5000));
+    QCOMPARE(aliceGot.at(1).at(0).toString(), QString::fromLatin1(longLine));
+    QVERIFY(alice.chat()->send(QStringLiteral("and back")));
+    QVERIFY(got.wait(5000));
+    QCOMPARE(got.at(0).at(0).toByteArray(), QByteArray("and back\n"));
+    QVERIFY(!plain.hasPendingDatagrams()); // the plain source never heard a thing
+    QSignalSpy left(alice.chat(), &DirectChat::peerLeft);
+    real->close();
+    QVERIFY(left.wait(5000));
+}
+
+void tst_PeerChats::udpConnectorRefusesAListenerWithTheWrongCertificate()
+{
+    // Bob (raw, over UDP) pokes Alice announcing one certificate but listens with DTLS showing
+    // another: Alice must not send the token, and tells her user why the direct connection failed.
+    TestServer ts;
+    QVERIFY(ts.start());
+    RawPeer bob(RawPeer::Transport::Udp, ts.port());
+    QVERIFY(bob.login(QStringLiteral("bob"), pw));
+    User alice(ts.port(), QStringLiteral("alice"), Transport::Udp);
+    QVERIFY(alice.ok);
+    const PeerIdentity announced = PeerIdentity::generate();
+    const PeerIdentity shown = PeerIdentity::generate();
+    QVERIFY(!announced.isNull() && !shown.isNull());
+
+    QTcpServer tcpPort; // offered as well; the server picks UDP for two UDP users
+    QVERIFY(tcpPort.listen(QHostAddress::LocalHost, 0));
+    QUdpSocket fake;
+    QVERIFY(fake.bind(QHostAddress::LocalHost, 0));
+    QSslConfiguration config = showing(shown);
+    config.setProtocol(QSsl::DtlsV1_2OrLater);
+    QDtlsClientVerifier verifier;
+    std::unique_ptr<QDtls> session;
+    bool handshaken = false;
+    QByteArray received;
+    connect(&fake, &QUdpSocket::readyRead, this, [&] {
+        while (fake.hasPendingDatagrams()) {
+            const QNetworkDatagram d = fake.receiveDatagram(4096);
+            if (!session) {
+                if (!verifier.verifyClient(&fake, d.data(), d.senderAddress(), quint16(d.senderPort())))
+                    continue;
+                session = std::make_unique<QDtls>(QSslSocket::SslServerMode);
+                session->setDtlsConfiguration(config);
+                session->setPeer(d.senderAddress(), quint16(d.senderPort()));
+            }
+            if (!session->isConnectionEncrypted()) {
+                session->doHandshake(&fake, d.data());
+                handshaken = session->isConnectionEncrypted();
+            } else {
+                received += session->decryptDatagram(&fake, d.data());
+            }
+        }
+    });
+
+    bob.send(Message::poke(2, QStringLiteral("alice"), tcpPort.serverPort(), fake.localPort(), announced.fingerprint()));
+    QTRY_COMPARE(alice.poked.count(), 1);
+    alice.peers.accept(alice.poked.at(0).at(0).value<quint64>());
+    const auto intro = bob.expect(MessageType::PokeResult);
+    QVERIFY(intro && intro->boolean(Key::Accepted));
+    QCOMPARE(intro->text(Key::Transport), QStringLiteral("udp"));
+    QTRY_COMPARE(alice.failed.count(), 1);
+    const QString why = alice.failed.at(0).at(1).toString();
+    QVERIFY2(why.contains(QStringLiteral("certificate")), qPrintable(why));
+    QVERIFY2(why.contains(normalizedFingerprint(shown.fingerprint())), qPrintable(why));
+    QVERIFY2(why.contains(normalizedFingerprint(announced.fingerprint())), qPrintable(why));
+    QVERIFY(session); // Alice did reach the listener and start DTLS
+    QTRY_VERIFY(handshaken);
+    QVERIFY2(!received.contains(intro->text(Key::Token).toLatin1()), "the token went to the wrong certificate");
+    QVERIFY(!received.contains("CONFAB-P2P"));
+    QVERIFY(received.isEmpty()); // not even a channel Hello
     QCOMPARE(alice.started.count(), 0);
 }
 

@@ -52,6 +52,8 @@ QString DirectChat::peerName() const
 
 bool DirectChat::isEncrypted() const
 {
+    if (m_link)
+        return m_link->isEncrypted() && m_link->peerFingerprint() == m_peerFingerprint;
     const auto *tls = qobject_cast<const QSslSocket *>(m_socket);
     return tls && tls->isEncrypted() && !m_peerFingerprint.isEmpty();
 }

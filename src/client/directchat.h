@@ -10,9 +10,9 @@
 // UDP channel instead (adopt(UdpPeerLink *)): the same lines, one or more per channel payload,
 // with the same signals; a peer that stops answering is reported as having left.
 //
-// A chat that a poke or bridge set up over TCP between two clients that both offered a
-// certificate runs over TLS (PeerChats checks the peer's certificate before handing the socket
-// over); isEncrypted() says so, and peerFingerprint() is the certificate that was checked.
+// A chat that a poke or bridge set up between two clients that both offered a certificate runs
+// over TLS, or DTLS over UDP (the peer's certificate is checked before the socket or link is
+// handed over); isEncrypted() says so, and peerFingerprint() is the certificate that was checked.
 #pragma once
 
 #include "linesplitter.h"

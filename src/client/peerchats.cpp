@@ -268,6 +268,8 @@ void PeerChats::onIntroduced(const PeerIntroduction &intro)
                 drop(id);
                 startOverUdp(link, peer);
             });
+            if (!intro.peerFingerprint.isEmpty() && !identity().isNull())
+                link->setEncryption(tlsConfiguration(), intro.peerFingerprint);
             link->expectPeer(intro.token.toLatin1(), m_handshakeTimeoutMs);
         } else if (pending.udpListener) {
             std::exchange(pending.udpListener, nullptr)->dispose(); // the peer comes over TCP
@@ -430,6 +432,9 @@ void PeerChats::connectOverUdp(const PeerIntroduction &intro)
                                     .arg(intro.peer, intro.address).arg(intro.port).arg(why));
     });
     connect(link, &UdpPeerLink::established, this, [this, link, peer = intro.peer] { startOverUdp(link, peer); });
+    // Both offered a certificate: DTLS, checked against the announced fingerprint before the token.
+    if (!intro.peerFingerprint.isEmpty() && !identity().isNull())
+        link->setEncryption(tlsConfiguration(), intro.peerFingerprint);
     link->connectToPeer(QHostAddress(intro.address), intro.port, intro.token.toLatin1(), m_handshakeTimeoutMs);
 }
 
@@ -437,12 +442,14 @@ void PeerChats::startOverUdp(UdpPeerLink *link, const QString &peer)
 {
     link->disconnect(this);
     auto *chat = new DirectChat(this);
+    chat->setPeerFingerprint(link->peerFingerprint()); // empty unless DTLS with the announced certificate
     connect(chat, &DirectChat::stateChanged, chat, [chat](DirectChat::State state) {
         if (state == DirectChat::State::Closed)
             chat->deleteLater();
     });
     chat->adopt(link);
-    qCInfo(lcPeer) << "direct chat with" << peer << "is up over UDP";
+    qCInfo(lcPeer) << "direct chat with" << peer << "is up over UDP"
+                   << (chat->isEncrypted() ? "(DTLS)" : "(not encrypted)");
     emit chatStarted(chat, peer);
 }
 

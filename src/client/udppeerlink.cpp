@@ -1,5 +1,8 @@
 #include "udppeerlink.h"
+#include "peeridentity.h"
+#include "tlsfingerprint.h"
 
+#include <QDtls>
 #include <QLoggingCategory>
 #include <QNetworkDatagram>
 #include <QUdpSocket>
@@ -25,6 +28,14 @@ bool sameToken(const QByteArray &a, const QByteArray &b)
     for (qsizetype i = 0; i < a.size(); ++i)
         diff |= static_cast<unsigned char>(a.at(i) ^ b.at(i));
     return diff == 0;
+}
+
+// A DTLS record (change_cipher_spec … application_data, version 254.x); Confab's own datagrams
+// start with 0xC1 and are never mistaken for one.
+bool looksLikeDtls(const QByteArray &datagram)
+{
+    return datagram.size() >= 13 && quint8(datagram.at(0)) >= 20 && quint8(datagram.at(0)) <= 23
+           && quint8(datagram.at(1)) == 0xfe;
 }
 
 bool sameEndpoint(const QHostAddress &a, quint16 aPort, const QHostAddress &b, quint16 bPort)
@@ -76,13 +87,40 @@ quint16 UdpPeerLink::localPort() const
     return m_socket->localPort();
 }
 
+void UdpPeerLink::setEncryption(const QSslConfiguration &configuration, const QString &peerFingerprint)
+{
+    m_dtlsConfiguration = configuration;
+    m_dtlsConfiguration.setProtocol(QSsl::DtlsV1_2OrLater);
+    // Self-made certificates: asked for, then checked against the announced fingerprint.
+    m_dtlsConfiguration.setPeerVerifyMode(QSslSocket::QueryPeer);
+    m_expectedFingerprint = peerFingerprint;
+}
+
+QDtls *UdpPeerLink::makeDtls(bool server, const QHostAddress &address, quint16 port)
+{
+    auto *dtls = new QDtls(server ? QSslSocket::SslServerMode : QSslSocket::SslClientMode, this);
+    dtls->setDtlsConfiguration(m_dtlsConfiguration);
+    dtls->setPeer(address, port);
+    dtls->setMtuHint(MtuHint);
+    // Retransmits a lost flight; the handshake as a whole is bounded by our own timers.
+    connect(dtls, &QDtls::handshakeTimeout, this, [this, dtls] { dtls->handleTimeout(m_socket); });
+    return dtls;
+}
+
 UdpChannelDriver *UdpPeerLink::makeDriver(ReliableChannel::Role role, quint32 connectionId,
-                                          const QHostAddress &address, quint16 port)
+                                          const QHostAddress &address, quint16 port, QDtls *dtls)
 {
     QUdpSocket *socket = m_socket;
-    auto *driver = new UdpChannelDriver(
-        role, connectionId,
-        [socket, address, port](const QByteArray &datagram) { socket->writeDatagram(datagram, address, port); }, this);
+    UdpChannelDriver::DatagramWriter write;
+    if (dtls) {
+        write = [socket, session = QPointer<QDtls>(dtls)](const QByteArray &datagram) {
+            if (session)
+                session->writeDatagramEncrypted(socket, datagram);
+        };
+    } else {
+        write = [socket, address, port](const QByteArray &datagram) { socket->writeDatagram(datagram, address, port); };
+    }
+    auto *driver = new UdpChannelDriver(role, connectionId, std::move(write), this);
     driver->setPeerTimeouts(m_keepaliveIntervalMs, m_deadPeerTimeoutMs);
     return driver;
 }
@@ -98,6 +136,7 @@ bool UdpPeerLink::bind(const QHostAddress &address, quint16 port)
         return false;
     }
     m_cookieSecret = UdpWire::generateCookieSecret();
+    m_verifier = new QDtlsClientVerifier(this);
     m_state = State::Listening;
     return true;
 }
@@ -115,19 +154,34 @@ void UdpPeerLink::onReadyRead()
         if (!touched.contains(driver))
             touched.append(driver);
     };
+    const bool encrypted = encrypting();
+    // One byte more than the largest we take, so an oversized one is seen (and dropped) as such.
+    const int largest = encrypted ? MaxDtlsDatagramSize : UdpWire::MaxDatagramSize;
     for (int read = 0; read < MaxDatagramsPerRead && m_socket->hasPendingDatagrams(); ++read) {
-        // One byte more than any Confab datagram, so an oversized one is seen (and dropped) as such.
-        const QNetworkDatagram datagram = m_socket->receiveDatagram(UdpWire::MaxDatagramSize + 1);
+        const QNetworkDatagram datagram = m_socket->receiveDatagram(largest + 1);
         if (!datagram.isValid())
             break;
-        const QByteArray bytes = datagram.data();
-        if (bytes.size() > UdpWire::MaxDatagramSize)
-            continue;
+        QByteArray bytes = datagram.data();
+        if (bytes.size() > largest || (encrypted && !looksLikeDtls(bytes)))
+            continue; // encrypted: plain datagrams from anyone are ignored
         const QHostAddress address = datagram.senderAddress();
         const quint16 port = quint16(datagram.senderPort());
-        if (m_driver) {
+        if (m_driver || (encrypted && m_state == State::Connecting)) {
             // Once there is a peer, nobody else is heard.
-            if (sameEndpoint(address, port, m_peerAddress, m_peerPort) && m_driver->handleDatagram(bytes))
+            if (!sameEndpoint(address, port, m_peerAddress, m_peerPort))
+                continue;
+            if (encrypted) {
+                if (!m_dtls)
+                    continue;
+                if (!m_driver) { // connecting: the DTLS handshake comes first
+                    advanceConnectorDtls(bytes);
+                    continue;
+                }
+                bytes = m_dtls->decryptDatagram(m_socket, bytes);
+                if (bytes.isEmpty() || bytes.size() > UdpWire::MaxDatagramSize)
+                    continue;
+            }
+            if (m_driver && m_driver->handleDatagram(bytes))
                 touch(m_driver);
             continue;
         }
@@ -136,12 +190,28 @@ void UdpPeerLink::onReadyRead()
         const auto slot = std::find_if(m_pending.begin(), m_pending.end(), [&](const Pending &p) {
             return sameEndpoint(address, port, p.address, p.port);
         });
-        if (slot != m_pending.end()) {
-            if (slot->driver && slot->driver->handleDatagram(bytes))
-                touch(slot->driver);
+        if (slot == m_pending.end()) {
+            if (encrypted)
+                admitDtls(bytes, address, port);
+            else
+                screen(bytes, address, port, nullptr, &touched);
             continue;
         }
-        screen(bytes, address, port, &touched);
+        if (QDtls *dtls = slot->dtls) {
+            if (!dtls->isConnectionEncrypted()) {
+                advancePendingDtls(dtls, bytes);
+                continue;
+            }
+            bytes = dtls->decryptDatagram(m_socket, bytes);
+            if (bytes.isEmpty() || bytes.size() > UdpWire::MaxDatagramSize)
+                continue;
+            if (!slot->driver) { // the channel handshake, screened as for a plain source
+                screen(bytes, address, port, dtls, &touched);
+                continue;
+            }
+        }
+        if (slot->driver && slot->driver->handleDatagram(bytes))
+            touch(slot->driver);
     }
     // Once per batch: acknowledgements go out, payloads and events are handed over.
     const QPointer<UdpPeerLink> alive(this);
@@ -153,7 +223,7 @@ void UdpPeerLink::onReadyRead()
     }
 }
 
-void UdpPeerLink::screen(const QByteArray &datagram, const QHostAddress &address, quint16 port,
+void UdpPeerLink::screen(const QByteArray &datagram, const QHostAddress &address, quint16 port, QDtls *dtls,
                          QList<QPointer<UdpChannelDriver>> *touched)
 {
     // A peer is not a server: a Probe gets nothing.
@@ -167,25 +237,82 @@ void UdpPeerLink::screen(const QByteArray &datagram, const QHostAddress &address
     case UdpWire::GateVerdict::Action::Reply:
         // A Cookie (42 bytes) for a Hello (1,200): never more than the source sent.
         Q_ASSERT(verdict.reply.size() <= datagram.size());
-        m_socket->writeDatagram(verdict.reply, address, port);
+        if (dtls)
+            dtls->writeDatagramEncrypted(m_socket, verdict.reply);
+        else
+            m_socket->writeDatagram(verdict.reply, address, port);
         return;
     case UdpWire::GateVerdict::Action::Admit:
         break;
+    }
+    if (dtls) {
+        // A source past the DTLS handshake already holds a slot: its channel goes there.
+        const auto slot = std::find_if(m_pending.begin(), m_pending.end(),
+                                       [dtls](const Pending &p) { return p.dtls == dtls; });
+        if (slot == m_pending.end())
+            return;
+        UdpChannelDriver *driver = makeDriver(ReliableChannel::Role::Server, verdict.connectionId, address, port, dtls);
+        connect(driver, &UdpChannelDriver::payloadReceived, this,
+                [this, driver](const QByteArray &payload) { onPendingPayload(driver, payload); });
+        connect(driver, &UdpChannelDriver::eventOccurred, this,
+                [this, driver](ReliableChannel::Event event) { onPendingEvent(driver, event); });
+        slot->driver = driver;
+        driver->handleDatagram(datagram); // answers Accept
+        touched->append(driver);
+        return;
     }
     if (int(m_pending.size()) >= MaxPendingPeers) {
         qCInfo(lcUdpPeer).noquote() << "no room for another direct peer from" << address.toString() << port;
         return;
     }
-    UdpChannelDriver *driver = makeDriver(ReliableChannel::Role::Server, verdict.connectionId, address, port);
+    UdpChannelDriver *driver = makeDriver(ReliableChannel::Role::Server, verdict.connectionId, address, port, nullptr);
     connect(driver, &UdpChannelDriver::payloadReceived, this,
             [this, driver](const QByteArray &payload) { onPendingPayload(driver, payload); });
     connect(driver, &UdpChannelDriver::eventOccurred, this,
             [this, driver](ReliableChannel::Event event) { onPendingEvent(driver, event); });
     // The slot is only lent: a source that does not prove the token in time loses it.
     QTimer::singleShot(m_pendingTimeoutMs, driver, [this, driver] { dropPending(driver); });
-    m_pending.push_back(Pending{address, port, driver, false});
+    m_pending.push_back(Pending{address, port, driver, nullptr, false});
     driver->handleDatagram(datagram); // answers Accept
     touched->append(driver);
+}
+
+void UdpPeerLink::admitDtls(const QByteArray &datagram, const QHostAddress &address, quint16 port)
+{
+    if (int(m_pending.size()) >= MaxPendingPeers) {
+        qCInfo(lcUdpPeer).noquote() << "no room for another direct peer from" << address.toString() << port;
+        return;
+    }
+    // Stateless: a ClientHello without a valid cookie gets at most a HelloVerifyRequest (smaller
+    // than the ClientHello), anything else nothing; we keep nothing either way.
+    if (!m_verifier->verifyClient(m_socket, datagram, address, port))
+        return;
+    QDtls *dtls = makeDtls(true, address, port);
+    // The slot is only lent: a source that does not prove its certificate and token in time loses it.
+    QTimer::singleShot(m_pendingTimeoutMs, dtls, [this, dtls] { dropPending(dtls); });
+    m_pending.push_back(Pending{address, port, nullptr, dtls, false});
+    advancePendingDtls(dtls, datagram);
+}
+
+void UdpPeerLink::advancePendingDtls(QDtls *dtls, const QByteArray &datagram)
+{
+    if (!dtls->doHandshake(m_socket, datagram)) {
+        qCInfo(lcUdpPeer).noquote() << "dropped a direct UDP peer whose DTLS handshake failed:"
+                                    << dtls->dtlsErrorString();
+        dropPending(dtls);
+        return;
+    }
+    if (!dtls->isConnectionEncrypted())
+        return;
+    const QString seen = PeerIdentity::fingerprintOf(dtls->dtlsConfiguration().peerCertificate());
+    if (seen != m_expectedFingerprint) {
+        // Not the peer the server introduced: it gets no channel; we keep waiting for the right one.
+        ++m_refusedCertificates;
+        qCInfo(lcUdpPeer).noquote() << "refused a direct UDP peer from" << dtls->peerAddress().toString()
+                                    << dtls->peerPort() << "showing certificate" << normalizedFingerprint(seen)
+                                    << "instead of" << normalizedFingerprint(m_expectedFingerprint);
+        dropPending(dtls);
+    }
 }
 
 void UdpPeerLink::onPendingPayload(UdpChannelDriver *driver, const QByteArray &payload)
@@ -214,6 +341,10 @@ void UdpPeerLink::onPendingPayload(UdpChannelDriver *driver, const QByteArray &p
     m_pending.erase(slot);
     dropAllPending();
     m_driver = driver;
+    if (peer.dtls) {
+        m_dtls = peer.dtls;
+        m_verifiedFingerprint = m_expectedFingerprint; // checked when its handshake finished
+    }
     m_peerAddress = peer.address;
     m_peerPort = peer.port;
     driver->disconnect(this);
@@ -231,15 +362,23 @@ void UdpPeerLink::onPendingEvent(UdpChannelDriver *driver, ReliableChannel::Even
         dropPending(driver); // closed, lost or broke the protocol before proving anything
 }
 
-void UdpPeerLink::dropPending(UdpChannelDriver *driver)
+void UdpPeerLink::dropPending(QObject *driverOrDtls)
 {
-    const auto slot = std::find_if(m_pending.begin(), m_pending.end(),
-                                   [driver](const Pending &p) { return p.driver == driver; });
+    const auto slot = std::find_if(m_pending.begin(), m_pending.end(), [driverOrDtls](const Pending &p) {
+        return p.driver == driverOrDtls || (p.dtls && p.dtls == driverOrDtls);
+    });
     if (slot == m_pending.end())
         return;
+    const Pending gone = *slot;
     m_pending.erase(slot);
-    driver->disconnect(this);
-    driver->deleteLater();
+    if (gone.driver) {
+        gone.driver->disconnect(this);
+        gone.driver->deleteLater();
+    }
+    if (gone.dtls) {
+        gone.dtls->disconnect(this);
+        gone.dtls->deleteLater();
+    }
 }
 
 void UdpPeerLink::dropAllPending()
@@ -248,6 +387,10 @@ void UdpPeerLink::dropAllPending()
         if (p.driver) {
             p.driver->disconnect(this);
             p.driver->deleteLater();
+        }
+        if (p.dtls) {
+            p.dtls->disconnect(this);
+            p.dtls->deleteLater();
         }
     }
 }
@@ -272,10 +415,46 @@ void UdpPeerLink::connectToPeer(const QHostAddress &address, quint16 port, const
         QMetaObject::invokeMethod(this, [this, why] { failHandshake(why); }, Qt::QueuedConnection);
         return;
     }
-    m_driver = makeDriver(ReliableChannel::Role::Client, ReliableChannel::randomConnectionId(), address, port);
+    qCDebug(lcUdpPeer).noquote() << "connecting to the direct peer" << peerName() << "over UDP"
+                                 << (encrypting() ? "(DTLS)" : "(not encrypted)");
+    if (!encrypting()) {
+        startChannel();
+        return;
+    }
+    m_dtls = makeDtls(false, address, port);
+    if (!m_dtls->doHandshake(m_socket)) {
+        const QString why = tr("cannot start DTLS: %1").arg(m_dtls->dtlsErrorString());
+        QMetaObject::invokeMethod(this, [this, why] { failHandshake(why); }, Qt::QueuedConnection);
+    }
+}
+
+void UdpPeerLink::advanceConnectorDtls(const QByteArray &datagram)
+{
+    if (m_dtls->isConnectionEncrypted())
+        return;
+    if (!m_dtls->doHandshake(m_socket, datagram)) {
+        failHandshake(tr("the DTLS handshake failed: %1").arg(m_dtls->dtlsErrorString()));
+        return;
+    }
+    if (!m_dtls->isConnectionEncrypted())
+        return;
+    const QString seen = PeerIdentity::fingerprintOf(m_dtls->dtlsConfiguration().peerCertificate());
+    if (seen != m_expectedFingerprint) {
+        // Not the peer the server introduced: it never sees our channel, let alone the token.
+        failHandshake(tr("its certificate is not the one the server announced (%1 instead of %2)")
+                          .arg(normalizedFingerprint(seen), normalizedFingerprint(m_expectedFingerprint)));
+        return;
+    }
+    m_verifiedFingerprint = seen;
+    startChannel();
+}
+
+void UdpPeerLink::startChannel()
+{
+    m_driver = makeDriver(ReliableChannel::Role::Client, ReliableChannel::randomConnectionId(), m_peerAddress,
+                          m_peerPort, m_dtls);
     connect(m_driver, &UdpChannelDriver::payloadReceived, this, &UdpPeerLink::onPeerPayload);
     connect(m_driver, &UdpChannelDriver::eventOccurred, this, &UdpPeerLink::onPeerEvent);
-    qCDebug(lcUdpPeer).noquote() << "connecting to the direct peer" << peerName() << "over UDP";
     m_driver->connectToPeer();
 }
 
@@ -285,6 +464,9 @@ void UdpPeerLink::failHandshake(const QString &reason)
         return;
     m_state = State::Finished;
     m_handshakeTimer.stop();
+    m_verifiedFingerprint.clear();
+    if (m_dtls && m_dtls->handshakeState() == QDtls::HandshakeInProgress)
+        m_dtls->abortHandshake(m_socket); // no more retransmitted flights
     qCInfo(lcUdpPeer).noquote() << "direct UDP connection to" << peerName() << "failed:" << reason;
     if (!m_disposed)
         emit handshakeFailed(reason);

@@ -17,6 +17,13 @@
 //
 // Either side ends the chat with a Close (close()); a silent peer is reported lost after the
 // channel's dead-peer time (setPeerTimeouts()). Nothing here blocks or sleeps.
+//
+// When both clients offered a certificate (setEncryption()), all of the above runs inside DTLS
+// 1.2+: every channel datagram is a DTLS application-data record. The connector checks the
+// listener's certificate against the announced fingerprint before its channel starts; the
+// listener lets an unknown source past QDtlsClientVerifier's stateless cookie before giving it a
+// pending slot and a DTLS session, and drops it after the handshake unless its certificate is the
+// announced one. Plain datagrams are then ignored: there is no falling back.
 #pragma once
 
 #include "udpchanneldriver.h"
@@ -31,7 +38,11 @@
 #include <deque>
 #include <vector>
 
+#include <QSslConfiguration>
+
 QT_BEGIN_NAMESPACE
+class QDtls;
+class QDtlsClientVerifier;
 class QUdpSocket;
 QT_END_NAMESPACE
 
@@ -55,6 +66,10 @@ public:
     static constexpr int MaxPendingPeers = 4;
     // Datagrams handled per readyRead before other events get a turn.
     static constexpr int MaxDatagramsPerRead = 256;
+    // Largest DTLS datagram read when encrypted: a channel datagram plus record overhead, or a
+    // handshake flight fragmented for MtuHint.
+    static constexpr int MaxDtlsDatagramSize = 2048;
+    static constexpr quint16 MtuHint = 1500;
 
     explicit UdpPeerLink(QObject *parent = nullptr);
     ~UdpPeerLink() override;
@@ -74,6 +89,17 @@ public:
     // Keepalive interval and dead-peer timeout of the channel (ReliableChannel's defaults: 15 s and
     // 30 s). Call before bind() or connectToPeer().
     void setPeerTimeouts(int keepaliveIntervalMs, int deadPeerTimeoutMs);
+
+    // Encrypts the link with DTLS, showing the certificate and key of `configuration`, and takes
+    // only a peer whose certificate has the SHA-256 fingerprint `peerFingerprint` (lowercase hex,
+    // as PeerIdentity gives it). Call before expectPeer() or connectToPeer(); without it (a peer
+    // that offered no certificate) the link is plain.
+    void setEncryption(const QSslConfiguration &configuration, const QString &peerFingerprint);
+    // Up over DTLS with the announced certificate; peerFingerprint() is the one checked.
+    bool isEncrypted() const { return !m_verifiedFingerprint.isEmpty(); }
+    QString peerFingerprint() const { return m_verifiedFingerprint; }
+    // Listening side: sources that finished the DTLS handshake with another certificate.
+    int refusedCertificates() const { return m_refusedCertificates; }
 
     State state() const { return m_state; }
     QHostAddress peerAddress() const { return m_peerAddress; }
@@ -106,19 +132,26 @@ private:
     struct Pending {
         QHostAddress address;
         quint16 port = 0;
-        QPointer<UdpChannelDriver> driver;
+        QPointer<UdpChannelDriver> driver; // once the channel handshake reached Accept
+        QDtls *dtls = nullptr;              // encrypted: the source's DTLS session (ours)
         bool refused = false; // told DENIED; kept until its channel finishes, to say Close
     };
     enum class HeldEnd { None, PeerClosed, PeerLost };
 
     void onReadyRead();
-    void screen(const QByteArray &datagram, const QHostAddress &address, quint16 port,
+    bool encrypting() const { return !m_expectedFingerprint.isEmpty(); }
+    void screen(const QByteArray &datagram, const QHostAddress &address, quint16 port, QDtls *dtls,
                 QList<QPointer<UdpChannelDriver>> *touched);
+    void admitDtls(const QByteArray &datagram, const QHostAddress &address, quint16 port);
+    void advancePendingDtls(QDtls *dtls, const QByteArray &datagram);
+    void advanceConnectorDtls(const QByteArray &datagram);
+    void startChannel();
+    QDtls *makeDtls(bool server, const QHostAddress &address, quint16 port);
     UdpChannelDriver *makeDriver(ReliableChannel::Role role, quint32 connectionId,
-                                 const QHostAddress &address, quint16 port);
+                                 const QHostAddress &address, quint16 port, QDtls *dtls);
     void onPendingPayload(UdpChannelDriver *driver, const QByteArray &payload);
     void onPendingEvent(UdpChannelDriver *driver, ReliableChannel::Event event);
-    void dropPending(UdpChannelDriver *driver);
+    void dropPending(QObject *driverOrDtls);
     void dropAllPending();
     void onPeerPayload(const QByteArray &payload);
     void onPeerEvent(ReliableChannel::Event event);
@@ -135,6 +168,12 @@ private:
     int m_pendingTimeoutMs = 15000;
     std::vector<Pending> m_pending; // listening side, before the peer is known
     UdpChannelDriver *m_driver = nullptr; // the peer's channel
+    QSslConfiguration m_dtlsConfiguration;
+    QString m_expectedFingerprint; // empty: plain
+    QString m_verifiedFingerprint;
+    QDtls *m_dtls = nullptr; // the peer's DTLS session
+    QDtlsClientVerifier *m_verifier = nullptr;
+    int m_refusedCertificates = 0;
     QHostAddress m_peerAddress;
     quint16 m_peerPort = 0;
     QTimer m_handshakeTimer;

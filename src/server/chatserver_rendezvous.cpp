@@ -4,7 +4,7 @@
 // asked listens, the other connects and proves the token. The chat itself never passes here.
 // When both users are logged in over UDP and both clients offer it, the direct chat runs over the
 // reliable UDP channel instead of TCP (the PokeResult's `transport` says which). When both sides
-// sent a certificate fingerprint, each learns the other's, and their TCP chat runs over TLS
+// sent a certificate fingerprint, each learns the other's, and their chat runs over TLS (DTLS over UDP)
 // checked against it.
 #include "chatserver.h"
 #include "chatserver_p.h"
