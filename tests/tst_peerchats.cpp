@@ -124,6 +124,8 @@ void tst_PeerChats::acceptedPokeChatsDirectlyAndTheServerRelaysNothing()
     QVERIFY(!alice.peers.fingerprint().isEmpty() && !bob.peers.fingerprint().isEmpty());
     QVERIFY(alice.chat()->isEncrypted());
     QVERIFY(bob.chat()->isEncrypted());
+    QCOMPARE(alice.chat()->encryptionName(), overUdp ? QStringLiteral("DTLS") : QStringLiteral("TLS"));
+    QCOMPARE(bob.chat()->encryptionName(), overUdp ? QStringLiteral("DTLS") : QStringLiteral("TLS"));
     QCOMPARE(alice.chat()->peerFingerprint(), bob.peers.fingerprint());
     QCOMPARE(bob.chat()->peerFingerprint(), alice.peers.fingerprint());
     QVERIFY(alice.chat()->peerName().startsWith(QStringLiteral("127.0.0.1:")));
@@ -311,6 +313,8 @@ void tst_PeerChats::bridgePairsWaitingUsers()
     QCOMPARE(runsOverUdp(bob.chat()), overUdp);
     QVERIFY(alice.chat()->isEncrypted());
     QVERIFY(bob.chat()->isEncrypted());
+    QCOMPARE(alice.chat()->encryptionName(), overUdp ? QStringLiteral("DTLS") : QStringLiteral("TLS"));
+    QCOMPARE(bob.chat()->encryptionName(), overUdp ? QStringLiteral("DTLS") : QStringLiteral("TLS"));
     QCOMPARE(alice.chat()->peerFingerprint(), bob.peers.fingerprint());
     QCOMPARE(bob.chat()->peerFingerprint(), alice.peers.fingerprint());
     QSignalSpy got(alice.chat(), &DirectChat::lineReceived);

@@ -58,6 +58,13 @@ bool DirectChat::isEncrypted() const
     return tls && tls->isEncrypted() && !m_peerFingerprint.isEmpty();
 }
 
+QString DirectChat::encryptionName() const
+{
+    if (!isEncrypted())
+        return {};
+    return m_link ? QStringLiteral("DTLS") : QStringLiteral("TLS");
+}
+
 void DirectChat::start(const QString &peerHost, quint16 peerPort, quint16 listenPort)
 {
     m_peerHost = peerHost;

@@ -50,6 +50,8 @@ public:
     // Whether the chat runs over TLS with a peer certificate checked against the fingerprint the
     // server announced.
     bool isEncrypted() const;
+    // "TLS" or "DTLS" while isEncrypted(), else empty.
+    QString encryptionName() const;
     QString peerFingerprint() const { return m_peerFingerprint; }
     void setPeerFingerprint(const QString &fingerprint) { m_peerFingerprint = fingerprint; }
 

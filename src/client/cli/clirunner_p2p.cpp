@@ -84,8 +84,8 @@ void CliRunner::onDirectChatStarted(DirectChat *chat, const QString &peer)
     print(label, tr("* direct chat with %1 (%2), not through the server; plain lines now go here, /leave ends it")
                      .arg(peer, chat->peerName()));
     print(label, chat->isEncrypted()
-                     ? tr("* encrypted (TLS); %1's certificate matches the one the server announced: %2")
-                           .arg(peer, normalizedFingerprint(chat->peerFingerprint()))
+                     ? tr("* encrypted (%1); %2's certificate matches the one the server announced: %3")
+                           .arg(chat->encryptionName(), peer, normalizedFingerprint(chat->peerFingerprint()))
                      : tr("* not encrypted: anyone on the network path can read this chat"));
     connect(chat, &DirectChat::lineReceived, this, [this, label, peer](const QString &text) {
         print(label, QStringLiteral("<%1> %2").arg(peer, printable(text)));

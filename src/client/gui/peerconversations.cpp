@@ -195,8 +195,8 @@ void PeerConversations::attach(DirectChat *chat, const ConversationId &id, const
     m_chats.insert(id.key(), chat);
     auto onConnected = [this, chat, id] {
         const QString privacy = chat->isEncrypted()
-            ? tr("It is encrypted (TLS), and %1's certificate is the one the server announced: %2.")
-                  .arg(id.name, normalizedFingerprint(chat->peerFingerprint()))
+            ? tr("It is encrypted (%1), and %2's certificate is the one the server announced: %3.")
+                  .arg(chat->encryptionName(), id.name, normalizedFingerprint(chat->peerFingerprint()))
             : tr("It is not encrypted: anyone on the network path can read it.");
         m_registry->addNotice(id, tr("Connected directly to %1 (%2). The server sees none of this chat. %3")
                                       .arg(id.name, chat->peerName(), privacy));
