@@ -26,64 +26,6 @@ constexpr qsizetype EagerFlushBytes = 256 * 1024;
 thread_local std::vector<char> t_readBuffer;
 } // namespace
 
-// The connections of one thread that have frames waiting; flushed once control is back in the
-// event loop. Shared by that thread's connections and deleted with the last of them.
-class NativeTcpConnection::FlushQueue : public QObject
-{
-public:
-    static FlushQueue *acquire()
-    {
-        if (!t_current)
-            t_current = new FlushQueue;
-        ++t_current->m_users;
-        return t_current;
-    }
-    void release()
-    {
-        if (--m_users == 0) {
-            if (t_current == this)
-                t_current = nullptr;
-            delete this;
-        }
-    }
-    static FlushQueue *current() { return t_current; }
-
-    void add(NativeTcpConnection *connection)
-    {
-        m_dirty.push_back(connection);
-        if (!m_scheduled) {
-            m_scheduled = true;
-            QMetaObject::invokeMethod(this, [this] { flush(); }, Qt::QueuedConnection);
-        }
-    }
-    void remove(NativeTcpConnection *connection)
-    {
-        m_dirty.erase(std::remove(m_dirty.begin(), m_dirty.end(), connection), m_dirty.end());
-    }
-    void flush()
-    {
-        m_scheduled = false;
-        std::vector<NativeTcpConnection *> batch;
-        batch.swap(m_dirty);
-        for (NativeTcpConnection *connection : batch) {
-            connection->m_queued = false;
-            connection->flush();
-        }
-        if (m_dirty.empty() && m_dirty.capacity() < batch.capacity()) {
-            batch.clear();
-            m_dirty.swap(batch); // keep the capacity for the next pass
-        }
-    }
-
-private:
-    static thread_local FlushQueue *t_current;
-    std::vector<NativeTcpConnection *> m_dirty;
-    int m_users = 0;
-    bool m_scheduled = false;
-};
-
-thread_local NativeTcpConnection::FlushQueue *NativeTcpConnection::FlushQueue::t_current = nullptr;
-
 // A socket notifier that calls its connection directly: no signal-slot connection per session
 // (that plumbing cost each idle session about 300 bytes).
 class NativeTcpConnection::Notifier : public QSocketNotifier
@@ -171,6 +113,12 @@ void NativeTcpConnection::writeFrame(const QByteArray &frame)
         flush();
     else
         queueForFlush();
+}
+
+void NativeTcpConnection::flushFromQueue()
+{
+    m_queued = false;
+    flush();
 }
 
 void NativeTcpConnection::queueForFlush()

@@ -9,6 +9,8 @@
 // It behaves like TcpConnection: the same framing, pausing, closing and slow-consumer rules.
 #pragma once
 
+#include "passflushqueue.h"
+
 #include "connection.h"
 #include "framedecoder.h"
 
@@ -46,7 +48,9 @@ protected:
     void resumeReceiving() override;
 
 private:
-    class FlushQueue;
+    using FlushQueue = PassFlushQueue<NativeTcpConnection>;
+    friend FlushQueue;
+    void flushFromQueue();
     class Notifier;
     void onReadable();
     void drain();

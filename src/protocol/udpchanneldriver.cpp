@@ -9,64 +9,6 @@ namespace Confab {
 
 Q_LOGGING_CATEGORY(lcUdp, "confab.udp")
 
-// The drivers of one thread that were given payloads since the last pass of the event loop.
-// Shared by that thread's drivers and deleted with the last of them.
-class UdpChannelDriver::FlushQueue : public QObject
-{
-public:
-    static FlushQueue *acquire()
-    {
-        if (!t_current)
-            t_current = new FlushQueue;
-        ++t_current->m_users;
-        return t_current;
-    }
-    void release()
-    {
-        if (--m_users == 0) {
-            if (t_current == this)
-                t_current = nullptr;
-            delete this;
-        }
-    }
-    static FlushQueue *current() { return t_current; }
-
-    void add(UdpChannelDriver *driver)
-    {
-        m_pending.push_back(driver);
-        if (!m_scheduled) {
-            m_scheduled = true;
-            QMetaObject::invokeMethod(this, [this] { flush(); }, Qt::QueuedConnection);
-        }
-    }
-    void remove(UdpChannelDriver *driver)
-    {
-        m_pending.erase(std::remove(m_pending.begin(), m_pending.end(), driver), m_pending.end());
-    }
-    void flush()
-    {
-        m_scheduled = false;
-        std::vector<UdpChannelDriver *> batch;
-        batch.swap(m_pending);
-        for (UdpChannelDriver *driver : batch) {
-            driver->m_flushQueued = false;
-            driver->flushOutput(); // emits nothing, so no driver of the batch can vanish meanwhile
-        }
-        if (m_pending.empty() && m_pending.capacity() < batch.capacity()) {
-            batch.clear();
-            m_pending.swap(batch); // keep the capacity for the next pass
-        }
-    }
-
-private:
-    static thread_local FlushQueue *t_current;
-    std::vector<UdpChannelDriver *> m_pending;
-    int m_users = 0;
-    bool m_scheduled = false;
-};
-
-thread_local UdpChannelDriver::FlushQueue *UdpChannelDriver::FlushQueue::t_current = nullptr;
-
 UdpChannelDriver::UdpChannelDriver(ReliableChannel::Role role, quint32 connectionId, DatagramWriter writer,
                                    QObject *parent)
     : QObject(parent)
@@ -90,6 +32,12 @@ void UdpChannelDriver::flushAll()
 {
     if (FlushQueue *queue = FlushQueue::current())
         queue->flush();
+}
+
+void UdpChannelDriver::flushFromQueue()
+{
+    m_flushQueued = false;
+    flushOutput(); // emits nothing, so no driver of the batch can vanish meanwhile
 }
 
 void UdpChannelDriver::queueForFlush()

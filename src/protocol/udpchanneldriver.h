@@ -17,6 +17,8 @@
 // payload leaves in the same event-loop pass, as before.
 #pragma once
 
+#include "passflushqueue.h"
+
 #include "reliablechannel.h"
 
 #include <QElapsedTimer>
@@ -96,7 +98,9 @@ signals:
     void discardable();
 
 private:
-    class FlushQueue;
+    using FlushQueue = PassFlushQueue<UdpChannelDriver>;
+    friend FlushQueue;
+    void flushFromQueue();
 
     void queueForFlush();
     void flushOutput();
