@@ -13,6 +13,7 @@
 #   client-direct.png       the direct (peer-to-peer) chat that follows, in its own tab
 #   client-trust.png        logging in to a TLS server with its own certificate: check the fingerprint
 #   client-tls.png          the chat window on that server: the lock next to the transport
+#   client-dtls.png         the same server over UDP: DTLS, the same certificate (pinned above)
 # Environment: BUILD_DIR (default build/).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -189,6 +190,25 @@ EOF
     sleep 2
     import -window "$main" "$out/client-tls.png"
     echo "saved $out/client-tls.png"
+
+    # Bob over UDP to the same server (the login window offers the last server, here with UDP
+    # chosen): DTLS with the certificate alice's client pinned, so nobody is asked.
+    kill -TERM "$client" 2>/dev/null || true
+    wait "$client" 2>/dev/null || true
+    mkdir -p "$XDG_CONFIG_HOME/confab"
+    printf '[recentServers]\n1\\host=127.0.0.1\n1\\port=%s\n1\\transport=udp\n1\\tls=auto\n1\\user=bob\nsize=1\n' \
+        "$port" >"$XDG_CONFIG_HOME/confab/confab.conf"
+    "$bin/confab" >"$work/confab-dtls.out" 2>&1 &
+    client=$!
+    login=$(xdotool search --sync --onlyvisible --name "Log In" | head -n 1)
+    sleep 1
+    xdotool windowfocus --sync "$login"
+    xdotool type --delay 30 "$password"
+    xdotool key Return
+    main=$(xdotool search --sync --onlyvisible --name "@.* — Confab" | head -n 1)
+    sleep 2
+    import -window "$main" "$out/client-dtls.png"
+    echo "saved $out/client-dtls.png"
 
     kill -TERM "$client" "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true

@@ -13,6 +13,8 @@
 #include <QAbstractItemModelTester>
 #include <QSslSocket>
 
+#include "udpconnection.h"
+
 using namespace Confab;
 using namespace ConfabTest;
 
@@ -185,16 +187,38 @@ void tst_AdminModels::sessionsShowEncryption()
     QCOMPARE(cell(model, 0, SessionsModel::EncryptedColumn), QStringLiteral("TLS"));
     QCOMPARE(cell(model, 0, SessionsModel::TransportColumn), QStringLiteral("TCP"));
 
-    // A plain socket on the TLS port never finishes the handshake; a UDP session is plain.
+    // A plain socket on the TLS port never finishes the handshake.
     RawPeer plain(ts.port());
     QTRY_COMPARE(model.rowCount(), 2);
     QVERIFY(!model.index(1, 0).data(SessionsModel::EncryptedRole).toBool());
     QCOMPARE(cell(model, 1, SessionsModel::EncryptedColumn), QStringLiteral("handshake…"));
-    RawPeer udp(RawPeer::Transport::Udp, ts.port());
-    QVERIFY(udp.login(QStringLiteral("bob"), pw));
+
+    // Over UDP the same server takes only DTLS: a session appears once its channel is up inside it.
+    UdpConnection udp;
+    QObject::connect(&udp, &Connection::sslErrors, &udp, [&] {
+        if (certificateFingerprint(udp.peerCertificate()) == certificate->fingerprint)
+            udp.ignoreSslErrors();
+    }, Qt::DirectConnection);
+    QSignalSpy up(&udp, &Connection::connected);
+    udp.connectToHostEncrypted(QStringLiteral("127.0.0.1"), ts.port(), QSslConfiguration::defaultDtlsConfiguration());
+    QVERIFY(up.wait(10000));
+    QVERIFY(udp.isEncrypted());
+    udp.send(Message::hello(QStringLiteral("tst_adminmodels/1")));
+    udp.send(Message::login(1, QStringLiteral("bob"), pw));
     QTRY_COMPARE(model.rowOfUser(QStringLiteral("bob")), 2);
-    QVERIFY(!model.index(2, 0).data(SessionsModel::EncryptedRole).toBool());
-    QCOMPARE(cell(model, 2, SessionsModel::EncryptedColumn), QStringLiteral("no"));
+    QVERIFY(model.index(2, 0).data(SessionsModel::EncryptedRole).toBool());
+    QCOMPARE(cell(model, 2, SessionsModel::EncryptedColumn), QStringLiteral("DTLS"));
+    QCOMPARE(cell(model, 2, SessionsModel::TransportColumn), QStringLiteral("UDP"));
+
+    // Without a certificate, UDP sessions are plain and say so.
+    TestServer plainServer;
+    QVERIFY(plainServer.start());
+    SessionsModel plainModel(plainServer.server.get());
+    plainModel.setRefreshInterval(50);
+    RawPeer plainUdp(RawPeer::Transport::Udp, plainServer.port());
+    QVERIFY(plainUdp.login(QStringLiteral("carol"), pw));
+    QTRY_COMPARE(plainModel.rowOfUser(QStringLiteral("carol")), 0);
+    QCOMPARE(cell(plainModel, 0, SessionsModel::EncryptedColumn), QStringLiteral("no"));
 }
 
 void tst_AdminModels::roomsFollowTheServer()

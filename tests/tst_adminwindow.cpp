@@ -515,7 +515,9 @@ void tst_AdminWindow::overviewShowsTlsAndReloadsTheCertificate()
     QVERIFY2(tls->text().startsWith(QStringLiteral("TLS on — certificate 127.0.0.1, valid until ")), qPrintable(tls->text()));
     QVERIFY(tls->text().contains(QStringLiteral("SHA-256 ") + a->fingerprint));
     QVERIFY(!tls->property("warning").toBool());
-    QCOMPARE(child<QLabel>(w, QStringLiteral("udpSecurityLabel"))->text().left(20), QStringLiteral("UDP is not encrypted"));
+    QCOMPARE(child<QLabel>(w, QStringLiteral("udpSecurityLabel"))->text(),
+             QStringLiteral("DTLS on: UDP sessions are encrypted with the same certificate"));
+    QVERIFY(!child<QLabel>(w, QStringLiteral("udpSecurityLabel"))->property("warning").toBool());
     QVERIFY(reload->isEnabled());
     QVERIFY(result->text().isEmpty());
 
@@ -572,6 +574,14 @@ void tst_AdminWindow::overviewSaysWhenTlsIsOff()
     QVERIFY(openTls->text().startsWith(QStringLiteral("TLS off")));
     QVERIFY(openTls->property("warning").toBool());
     QCOMPARE(child<QLabel>(&overview, QStringLiteral("udpSecurityLabel"))->text(), QStringLiteral("UDP is not served"));
+    // So does plain UDP on every address.
+    ServerConfig openUdp;
+    openUdp.host = QHostAddress::Any;
+    ChatServer udpServer(openUdp);
+    OverviewTab udpOverview(&udpServer);
+    auto *udpLabel = child<QLabel>(&udpOverview, QStringLiteral("udpSecurityLabel"));
+    QCOMPARE(udpLabel->text(), QStringLiteral("UDP is not encrypted"));
+    QVERIFY(udpLabel->property("warning").toBool());
 }
 
 void tst_AdminWindow::closingCanStopTheServer()

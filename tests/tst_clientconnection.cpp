@@ -278,10 +278,12 @@ void tst_ClientConnection::encryptionChoiceIsExplained()
     choose("auto");
     QVERIFY2(dialog->securityText().contains(QLatin1String("crosses the network in clear")),
              qPrintable(dialog->securityText()));
-    // UDP has no encryption yet: said plainly whatever the choice.
+    // UDP is encrypted with DTLS under the same rules: the note says so.
     auto *transport = child<QComboBox>(dialog, "transportCombo");
     transport->setCurrentIndex(transport->findData(QLatin1String("udp")));
-    QVERIFY2(dialog->securityText().contains(QLatin1String("UDP is not encrypted")), qPrintable(dialog->securityText()));
+    QVERIFY2(dialog->securityText().contains(QLatin1String("DTLS over UDP")), qPrintable(dialog->securityText()));
+    choose("off");
+    QVERIFY2(dialog->securityText().contains(QLatin1String("Not encrypted")), qPrintable(dialog->securityText()));
 }
 
 void tst_ClientConnection::tlsServerIsTrustedOnceThenShownLocked()

@@ -168,33 +168,23 @@ void ClientSession::startConnection(Transport transport)
 {
     m_verdict = CertificateVerdict::None;
     m_serverTrust = ServerTrust::None;
-    m_tlsAttempt = false;
-    m_tlsRetryAllowed = false;
-    if (transport == Transport::Udp && m_tlsMode == TlsMode::On) {
-        m_endReason = m_transport == Transport::Udp
-            ? tr("TLS was asked for, but it runs over TCP only, and UDP was chosen")
-            : tr("TLS was asked for, but the server at %1:%2 serves only UDP, which is not encrypted").arg(m_host).arg(m_port);
-        m_endReported = true;
-        emit errorOccurred(Error::ConnectFailed, ErrorCode::None, m_endReason);
-        onDisconnected();
-        return;
-    }
+    m_tlsAttempt = useTls(transport);
+    m_tlsRetryAllowed = !m_tlsAttempt && m_tlsMode == TlsMode::Auto && !m_probedTransports && !m_tlsAfterPlain;
     Connection *connection = nullptr;
     if (transport == Transport::Udp) {
         auto *udp = new UdpConnection(this);
         connect(udp, &UdpConnection::connectFailed, this, &ClientSession::onConnectFailed);
+        connect(udp, &UdpConnection::encryptionRequired, this, &ClientSession::onEncryptionRequired);
         connection = udp;
     } else {
         auto *tcp = new TcpConnection(this);
         connect(tcp, &TcpConnection::connectFailed, this, &ClientSession::onConnectFailed);
-        m_tlsAttempt = useTls();
-        m_tlsRetryAllowed = !m_tlsAttempt && m_tlsMode == TlsMode::Auto && !m_probedTransports && !m_tlsAfterPlain;
-        if (m_tlsAttempt) {
-            // Direct: the verdict must be given while the handshake waits for it.
-            connect(tcp, &TcpConnection::sslErrors, this, &ClientSession::onSslErrors, Qt::DirectConnection);
-            connect(tcp, &TcpConnection::handshakeFailed, this, &ClientSession::onHandshakeFailed);
-        }
         connection = tcp;
+    }
+    if (m_tlsAttempt) {
+        // Direct: the verdict must be given while the handshake waits for it.
+        connect(connection, &Connection::sslErrors, this, &ClientSession::onSslErrors, Qt::DirectConnection);
+        connect(connection, &Connection::handshakeFailed, this, &ClientSession::onHandshakeFailed);
     }
     m_connection = connection;
     connection->setKeepalive(m_pingIntervalMs, m_idleTimeoutMs);
@@ -210,13 +200,16 @@ void ClientSession::startConnection(Transport transport)
     });
 
     m_activeTransport = transport;
-    qCDebug(lcClient) << "using" << transportName(transport) << (m_tlsAttempt ? "with TLS" : "");
+    qCDebug(lcClient) << "using" << transportName(transport) << (m_tlsAttempt ? "with " + encryptionName() : QString());
     emit transportChosen(transport);
     if (m_connection != connection)
         return; // a slot replaced or dropped this attempt
-    if (auto *udp = qobject_cast<UdpConnection *>(connection))
-        udp->connectToHost(m_host, m_port);
-    else if (m_tlsAttempt)
+    if (auto *udp = qobject_cast<UdpConnection *>(connection)) {
+        if (m_tlsAttempt)
+            udp->connectToHostEncrypted(m_host, m_port, clientTlsConfiguration());
+        else
+            udp->connectToHost(m_host, m_port);
+    } else if (m_tlsAttempt)
         static_cast<TcpConnection *>(connection)->connectToHostEncrypted(m_host, m_port, clientTlsConfiguration());
     else
         static_cast<TcpConnection *>(connection)->connectToHost(m_host, m_port);
@@ -377,13 +370,13 @@ void ClientSession::onConnected()
     setState(State::Handshaking);
     startPhaseTimer(m_connectTimeoutMs);
     m_connection->send(Message::hello(m_agent));
-    auto *tcp = qobject_cast<TcpConnection *>(m_connection.data());
-    if (tcp && tcp->isEncrypted()) {
-        m_serverCertificate = tcp->peerCertificate();
+    if (m_connection->isEncrypted()) {
+        m_serverCertificate = m_connection->peerCertificate();
         m_serverFingerprint = certificateFingerprint(m_serverCertificate);
         if (m_serverTrust == ServerTrust::None)
             m_serverTrust = ServerTrust::CertificateAuthority;
-        qCInfo(lcClient).noquote() << "TLS established; server certificate" << m_serverFingerprint << "trusted by" << m_serverTrust;
+        qCInfo(lcClient).noquote() << encryptionName() << "established; server certificate" << m_serverFingerprint
+                                   << "trusted by" << m_serverTrust;
         emit encryptionChanged(true, m_serverFingerprint);
     }
 }

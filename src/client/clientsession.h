@@ -20,7 +20,8 @@
 // UDP when it serves only UDP, TCP when nobody answers (docs/PROTOCOL-UDP.md §15).
 // transportChosen() / activeTransport() tell which one is in use.
 //
-// TLS (setTlsMode(), docs/PROTOCOL.md §10): over TCP the session can speak TLS. Hello, and so the
+// TLS (setTlsMode(), docs/PROTOCOL.md §10): over TCP the session can speak TLS, over UDP DTLS
+// (PROTOCOL-UDP.md §17); the same rules hold for both. Hello, and so the
 // password, is sent only once the handshake has succeeded and the server's certificate is
 // trusted: it verifies against the system's certificate authorities, or its SHA-256 fingerprint
 // is pinned for host:port in the known-servers file (KnownServers), or the user trusts it now.
@@ -135,9 +136,10 @@ public:
 
     enum class TlsMode {
         Auto, // TLS when the server is known to speak it (pinned, or its probe answer says so);
-              // without a probe answer, plain TCP first and TLS if the server closes it unanswered
-        On,   // TLS or nothing
-        Off,  // plain TCP
+              // without a probe answer, plain first and TLS if the server closes it unanswered
+              // (over UDP: DTLS if the server answers the plain Hello with "DTLS only")
+        On,   // TLS (DTLS) or nothing
+        Off,  // plain
     };
     Q_ENUM(TlsMode)
 
@@ -196,7 +198,7 @@ public:
     static QString transportName(Transport transport);
     static std::optional<Transport> transportFromName(const QString &name);
 
-    // TLS for the next connectToServer() (default Auto). TLS runs over TCP only.
+    // TLS (DTLS over UDP) for the next connectToServer() (default Auto).
     void setTlsMode(TlsMode mode) { m_tlsMode = mode; }
     TlsMode tlsMode() const { return m_tlsMode; }
     // "auto", "on", "off"
@@ -212,9 +214,11 @@ public:
     // Certificate authorities trusted besides the system's (e.g. a company CA; tests).
     void addCaCertificates(const QList<QSslCertificate> &certificates) { m_extraCaCertificates += certificates; }
 
-    // Whether the connection in use is TLS (true from the handshake until it ends), the server
-    // certificate's SHA-256 fingerprint, and how it was trusted.
+    // Whether the connection in use is TLS or DTLS (true from the handshake until it ends), the
+    // server certificate's SHA-256 fingerprint, and how it was trusted.
     bool isEncrypted() const;
+    // "TLS" (TCP) or "DTLS" (UDP): what encrypts, or would encrypt, the transport in use.
+    QString encryptionName() const;
     QString serverFingerprint() const { return m_serverFingerprint; }
     ServerTrust serverTrust() const { return m_serverTrust; }
     // The server's certificate while encrypted (subject, issuer, validity for a details dialog).
@@ -359,7 +363,8 @@ private:
     bool checkText(const QString &text, quint64 *refusedId);
 
     void startConnection(Transport transport);
-    bool useTls() const;
+    bool useTls(Transport transport) const;
+    void onEncryptionRequired();
     QSslConfiguration clientTlsConfiguration() const;
     void onSslErrors(const QList<QSslError> &errors);
     void onHandshakeFailed(const QString &reason);

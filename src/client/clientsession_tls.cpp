@@ -1,6 +1,7 @@
-// ClientSession: TLS over TCP (docs/PROTOCOL.md §10) — when to use it, how the server's
-// certificate is trusted (authorities, a pinned fingerprint, or the user now), and what a failed
-// handshake means for the attempt.
+// ClientSession: TLS over TCP (docs/PROTOCOL.md §10) and DTLS over UDP (PROTOCOL-UDP.md §17) —
+// when to use them, how the server's certificate is trusted (authorities, a pinned fingerprint,
+// or the user now; one pin per server covers both, as the server shows one certificate on both),
+// and what a failed handshake means for the attempt.
 #include "clientsession.h"
 
 #include "tcpconnection.h"
@@ -12,7 +13,7 @@
 
 namespace Confab {
 
-bool ClientSession::useTls() const
+bool ClientSession::useTls(Transport transport) const
 {
     switch (m_tlsMode) {
     case TlsMode::Off:
@@ -26,8 +27,8 @@ bool ClientSession::useTls() const
     if (!m_knownServers.fingerprint(m_host, m_port).isEmpty())
         return true;
     if (m_probedTransports)
-        return *m_probedTransports & UdpWire::TransportTls;
-    return m_tlsAfterPlain; // no probe answer: plain first, TLS if the server turns plain away
+        return *m_probedTransports & (transport == Transport::Udp ? UdpWire::TransportDtls : UdpWire::TransportTls);
+    return m_tlsAfterPlain; // no probe answer: plain first, encrypted if the server turns plain away
 }
 
 QSslConfiguration ClientSession::clientTlsConfiguration() const
@@ -48,6 +49,25 @@ void ClientSession::setTrustedFingerprint(const QString &fingerprint)
 bool ClientSession::isEncrypted() const
 {
     return m_connection && m_connection->isEncrypted();
+}
+
+QString ClientSession::encryptionName() const
+{
+    return m_activeTransport == Transport::Udp ? QStringLiteral("DTLS") : QStringLiteral("TLS");
+}
+
+// A plain UDP attempt that the server answered with "DTLS only": in Auto, nothing secret was
+// sent yet (the password goes only after Welcome), so start again inside DTLS.
+void ClientSession::onEncryptionRequired()
+{
+    if (!m_tlsRetryAllowed)
+        return; // connectFailed() follows with the reason
+    qCInfo(lcClient) << "the server takes UDP only inside DTLS; connecting again with DTLS";
+    m_tlsRetryAllowed = false;
+    m_tlsAfterPlain = true;
+    detachConnection();
+    startPhaseTimer(m_connectTimeoutMs);
+    startConnection(Transport::Udp);
 }
 
 QString ClientSession::tlsModeName(TlsMode mode)
@@ -74,10 +94,10 @@ std::optional<ClientSession::TlsMode> ClientSession::tlsModeFromName(const QStri
 // on the verdict.
 void ClientSession::onSslErrors(const QList<QSslError> &errors)
 {
-    auto *tcp = qobject_cast<TcpConnection *>(m_connection.data());
-    if (!tcp)
+    Connection *connection = m_connection.data();
+    if (!connection)
         return;
-    const QString presented = certificateFingerprint(tcp->peerCertificate());
+    const QString presented = certificateFingerprint(connection->peerCertificate());
     m_presentedFingerprint = presented;
     QStringList reasons;
     for (const QSslError &error : errors)
@@ -89,7 +109,7 @@ void ClientSession::onSslErrors(const QList<QSslError> &errors)
     if (!pinned.isEmpty()) {
         if (pinned == presented) {
             m_serverTrust = ServerTrust::Pinned;
-            tcp->ignoreSslErrors();
+            connection->ignoreSslErrors();
         } else {
             m_pinnedFingerprint = pinned;
             m_verdict = CertificateVerdict::Mismatch;
@@ -98,7 +118,7 @@ void ClientSession::onSslErrors(const QList<QSslError> &errors)
     }
     if (presented == m_trustedNow) { // trusted just now, but the pin could not be saved
         m_serverTrust = ServerTrust::Pinned;
-        tcp->ignoreSslErrors();
+        connection->ignoreSslErrors();
         return;
     }
     if (!m_trustedFingerprint.isEmpty()) {
@@ -115,7 +135,7 @@ void ClientSession::onSslErrors(const QList<QSslError> &errors)
             qCWarning(lcClient).noquote() << "cannot remember the server's certificate:" << error;
         }
         m_serverTrust = ServerTrust::Pinned;
-        tcp->ignoreSslErrors();
+        connection->ignoreSslErrors();
         return;
     }
     m_verdict = CertificateVerdict::NeedsTrust;
@@ -123,7 +143,7 @@ void ClientSession::onSslErrors(const QList<QSslError> &errors)
 
 void ClientSession::onHandshakeFailed(const QString &reason)
 {
-    qCInfo(lcClient).noquote() << "TLS handshake with" << m_host << m_port << "failed:" << reason;
+    qCInfo(lcClient).noquote() << encryptionName() << "handshake with" << m_host << m_port << "failed:" << reason;
     const QString server = QStringLiteral("%1:%2").arg(m_host).arg(m_port);
     switch (m_verdict) {
     case CertificateVerdict::Mismatch: {
@@ -159,7 +179,7 @@ void ClientSession::onHandshakeFailed(const QString &reason)
         break;
     }
     detachConnection();
-    if (m_tlsAfterPlain) {
+    if (m_tlsAfterPlain && m_activeTransport == Transport::Tcp) {
         m_endReason = tr("the server at %1 closed the connection without a greeting, over plain TCP and over TLS (%2)")
                           .arg(server, reason);
         m_endReported = true;
@@ -168,7 +188,7 @@ void ClientSession::onHandshakeFailed(const QString &reason)
             onDisconnected();
         return;
     }
-    m_endReason = tr("the TLS handshake with %1 failed: %2").arg(server, reason);
+    m_endReason = tr("the %1 handshake with %2 failed: %3").arg(encryptionName(), server, reason);
     if (m_tlsMode == TlsMode::On)
         m_endReason += tr(" (is TLS turned on at the server?)");
     m_endReported = true;
@@ -193,7 +213,7 @@ void ClientSession::trustServerCertificate(const QString &fingerprint)
     if (m_state != State::Connecting)
         return; // a slot gave up meanwhile
     startPhaseTimer(m_connectTimeoutMs);
-    startConnection(Transport::Tcp);
+    startConnection(m_activeTransport);
 }
 
 void ClientSession::rejectServerCertificate()

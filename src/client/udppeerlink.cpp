@@ -30,14 +30,6 @@ bool sameToken(const QByteArray &a, const QByteArray &b)
     return diff == 0;
 }
 
-// A DTLS record (change_cipher_spec … application_data, version 254.x); Confab's own datagrams
-// start with 0xC1 and are never mistaken for one.
-bool looksLikeDtls(const QByteArray &datagram)
-{
-    return datagram.size() >= 13 && quint8(datagram.at(0)) >= 20 && quint8(datagram.at(0)) <= 23
-           && quint8(datagram.at(1)) == 0xfe;
-}
-
 bool sameEndpoint(const QHostAddress &a, quint16 aPort, const QHostAddress &b, quint16 bPort)
 {
     return aPort == bPort && a.isEqual(b, QHostAddress::TolerantConversion);
@@ -101,7 +93,7 @@ QDtls *UdpPeerLink::makeDtls(bool server, const QHostAddress &address, quint16 p
     auto *dtls = new QDtls(server ? QSslSocket::SslServerMode : QSslSocket::SslClientMode, this);
     dtls->setDtlsConfiguration(m_dtlsConfiguration);
     dtls->setPeer(address, port);
-    dtls->setMtuHint(MtuHint);
+    dtls->setMtuHint(UdpWire::DtlsMtuHint);
     // Retransmits a lost flight; the handshake as a whole is bounded by our own timers.
     connect(dtls, &QDtls::handshakeTimeout, this, [this, dtls] { dtls->handleTimeout(m_socket); });
     return dtls;
@@ -156,13 +148,13 @@ void UdpPeerLink::onReadyRead()
     };
     const bool encrypted = encrypting();
     // One byte more than the largest we take, so an oversized one is seen (and dropped) as such.
-    const int largest = encrypted ? MaxDtlsDatagramSize : UdpWire::MaxDatagramSize;
+    const int largest = encrypted ? UdpWire::MaxDtlsDatagramSize : UdpWire::MaxDatagramSize;
     for (int read = 0; read < MaxDatagramsPerRead && m_socket->hasPendingDatagrams(); ++read) {
         const QNetworkDatagram datagram = m_socket->receiveDatagram(largest + 1);
         if (!datagram.isValid())
             break;
         QByteArray bytes = datagram.data();
-        if (bytes.size() > largest || (encrypted && !looksLikeDtls(bytes)))
+        if (bytes.size() > largest || (encrypted && !UdpWire::looksLikeDtls(bytes)))
             continue; // encrypted: plain datagrams from anyone are ignored
         const QHostAddress address = datagram.senderAddress();
         const quint16 port = quint16(datagram.senderPort());

@@ -66,10 +66,6 @@ public:
     static constexpr int MaxPendingPeers = 4;
     // Datagrams handled per readyRead before other events get a turn.
     static constexpr int MaxDatagramsPerRead = 256;
-    // Largest DTLS datagram read when encrypted: a channel datagram plus record overhead, or a
-    // handshake flight fragmented for MtuHint.
-    static constexpr int MaxDtlsDatagramSize = 2048;
-    static constexpr quint16 MtuHint = 1500;
 
     explicit UdpPeerLink(QObject *parent = nullptr);
     ~UdpPeerLink() override;

@@ -9,6 +9,8 @@
 #include <QLoggingCategory>
 #include <QHostAddress>
 #include <QObject>
+#include <QSslCertificate>
+#include <QSslError>
 #include <QTimer>
 
 namespace Confab {
@@ -37,8 +39,13 @@ public:
     virtual QHostAddress peerAddress() const = 0;
     virtual quint16 peerPort() const = 0;
     virtual bool isOpen() const = 0;
-    // True once the bytes travel inside TLS (TcpConnection over a QSslSocket, after the handshake).
+    // True once the bytes travel inside TLS (TcpConnection over a QSslSocket) or DTLS
+    // (UdpConnection, UdpServerConnection), after the handshake.
     virtual bool isEncrypted() const { return false; }
+    // Client side of TLS or DTLS: the peer's certificate once the handshake has got that far.
+    virtual QSslCertificate peerCertificate() const { return QSslCertificate(); }
+    // Only from a slot connected directly to sslErrors(): the handshake goes on despite them.
+    virtual void ignoreSslErrors() {}
 
     void send(const Message &message);
     // Sends an already framed message (Message::toFrame()), so fan-out encodes once.
@@ -81,6 +88,12 @@ signals:
     void frameSent(Confab::MessageType type, int bytes);
     void frameReceived(Confab::MessageType type, int bytes);
     void disconnected();
+    // TLS or DTLS: the peer's certificate did not verify. The handshake fails after this signal
+    // unless a slot connected with Qt::DirectConnection calls ignoreSslErrors().
+    void sslErrors(const QList<QSslError> &errors);
+    // TLS or DTLS: the handshake failed (a certificate that was not accepted, or a peer that
+    // does not speak it). TCP: disconnected() follows; UDP: connectFailed() follows.
+    void handshakeFailed(const QString &reason);
 
 protected:
     // Transports hand each complete payload here (TCP after de-framing, UDP after reassembly).

@@ -30,11 +30,10 @@ public:
     // An outgoing TLS connection. connected() comes once the handshake has succeeded; certificate
     // problems are reported by sslErrors() first, a failed handshake by handshakeFailed().
     void connectToHostEncrypted(const QString &host, quint16 port, const QSslConfiguration &configuration);
-    // Only from a slot connected directly to sslErrors(): the handshake goes on despite them.
-    void ignoreSslErrors();
+    void ignoreSslErrors() override;
     bool isEncrypted() const override;
-    // The peer's certificate once the handshake has got that far (null over plain TCP).
-    QSslCertificate peerCertificate() const;
+    // Null over plain TCP.
+    QSslCertificate peerCertificate() const override;
 
     Transport transport() const override { return Transport::Tcp; }
     QHostAddress peerAddress() const override { return m_socket->peerAddress(); }
@@ -47,12 +46,6 @@ public:
 
 signals:
     void connectFailed(const QString &reason);
-    // TLS: the peer's certificate did not verify. The handshake fails after this signal unless a
-    // slot connected with Qt::DirectConnection calls ignoreSslErrors().
-    void sslErrors(const QList<QSslError> &errors);
-    // TLS: the handshake failed (a certificate that was not accepted, or a peer that does not
-    // speak TLS); disconnected() follows.
-    void handshakeFailed(const QString &reason);
 
 protected:
     void writeFrame(const QByteArray &frame) override;

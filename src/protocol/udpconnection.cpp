@@ -1,5 +1,6 @@
 #include "udpconnection.h"
 
+#include <QDtls>
 #include <QNetworkDatagram>
 #include <QUdpSocket>
 
@@ -273,8 +274,27 @@ quint16 UdpConnection::localPort() const
     return m_socket->localPort();
 }
 
+void UdpConnection::connectToHostEncrypted(const QString &host, quint16 port, const QSslConfiguration &configuration)
+{
+    m_encrypt = true;
+    m_dtlsConfiguration = configuration;
+    m_dtlsConfiguration.setProtocol(QSsl::DtlsV1_2OrLater);
+    connectToHost(host, port);
+}
+
+bool UdpConnection::isEncrypted() const
+{
+    return m_dtls && m_dtls->isConnectionEncrypted() && !hasEnded();
+}
+
+QSslCertificate UdpConnection::peerCertificate() const
+{
+    return m_dtls ? m_dtls->dtlsConfiguration().peerCertificate() : QSslCertificate();
+}
+
 void UdpConnection::connectToHost(const QString &host, quint16 port)
 {
+    m_hostName = host;
     m_peerPort = port;
     QHostAddress literal;
     if (literal.setAddress(host)) {
@@ -317,33 +337,146 @@ void UdpConnection::startWith(const QHostAddress &address)
         failToConnect(tr("cannot open a UDP socket: %1").arg(m_socket->errorString()));
         return;
     }
-    m_ownDriver = new UdpChannelDriver(
-        ReliableChannel::Role::Client, ReliableChannel::randomConnectionId(),
-        [this](const QByteArray &datagram) { m_socket->writeDatagram(datagram, m_peerAddress, m_peerPort); }, this);
+    if (!m_encrypt) {
+        startChannel();
+        return;
+    }
+    m_dtls = new QDtls(QSslSocket::SslClientMode, this);
+    m_dtls->setDtlsConfiguration(m_dtlsConfiguration);
+    m_dtls->setPeer(address, m_peerPort, m_hostName);
+    m_dtls->setMtuHint(UdpWire::DtlsMtuHint);
+    // Retransmits a lost flight; the handshake as a whole is bounded below.
+    connect(m_dtls, &QDtls::handshakeTimeout, this, [this] { m_dtls->handleTimeout(m_socket); });
+    QTimer::singleShot(int(ReliableChannel::DeadPeerTimeoutMs), this, [this] {
+        if (!m_ownDriver && !hasEnded())
+            failDtls(tr("no answer from %1 port %2 to the DTLS handshake").arg(m_peerAddress.toString()).arg(m_peerPort));
+    });
+    qCDebug(lcUdp).noquote() << "connecting to" << address.toString() << m_peerPort << "over UDP with DTLS from port"
+                             << m_socket->localPort();
+    if (!m_dtls->doHandshake(m_socket))
+        failDtls(tr("cannot start DTLS: %1").arg(m_dtls->dtlsErrorString()));
+}
+
+void UdpConnection::startChannel()
+{
+    UdpChannelDriver::DatagramWriter write;
+    if (m_dtls)
+        write = [this](const QByteArray &datagram) { m_dtls->writeDatagramEncrypted(m_socket, datagram); };
+    else
+        write = [this](const QByteArray &datagram) { m_socket->writeDatagram(datagram, m_peerAddress, m_peerPort); };
+    m_ownDriver = new UdpChannelDriver(ReliableChannel::Role::Client, ReliableChannel::randomConnectionId(),
+                                       std::move(write), this);
     // A client mostly receives (room traffic fans out to it): one Ack per few datagrams, not per
     // read, spares the server that shares one socket among all its clients.
     m_ownDriver->setDelayedAck(ReliableChannel::DefaultAckDelayMs, ReliableChannel::DefaultAckEveryDatagrams);
     attachDriver(m_ownDriver);
-    qCDebug(lcUdp).noquote() << "connecting to" << address.toString() << m_peerPort << "over UDP from port"
-                             << m_socket->localPort();
+    qCDebug(lcUdp).noquote() << "connecting to" << m_peerAddress.toString() << m_peerPort << "over UDP"
+                             << (m_dtls ? "(DTLS up)" : "") << "from port" << m_socket->localPort();
     m_ownDriver->connectToPeer();
 }
 
 void UdpConnection::onReadyRead()
 {
-    while (m_socket->hasPendingDatagrams()) {
-        // One byte more than any Confab datagram, so an oversized one is seen (and dropped) as such.
-        const QNetworkDatagram datagram = m_socket->receiveDatagram(UdpWire::MaxDatagramSize + 1);
+    const QPointer<UdpConnection> alive(this);
+    // One byte more than the largest datagram taken, so an oversized one is seen (and dropped) as such.
+    const int largest = m_encrypt ? UdpWire::MaxDtlsDatagramSize : UdpWire::MaxDatagramSize;
+    while (alive && m_socket->hasPendingDatagrams()) {
+        const QNetworkDatagram datagram = m_socket->receiveDatagram(largest + 1);
         if (!datagram.isValid())
             break;
-        // After abort() the driver is detached but may still be finishing its Close: feed it.
-        if (!m_ownDriver || !isFrom(datagram, m_peerAddress, m_peerPort))
+        if (!isFrom(datagram, m_peerAddress, m_peerPort))
             continue;
-        if (m_ownDriver->handleDatagram(datagram.data()))
-            noteBytesIn(datagram.data().size());
+        const QByteArray bytes = datagram.data();
+        if (m_dtls) {
+            onDtlsDatagram(bytes); // nothing is taken in clear once DTLS was asked for
+            continue;
+        }
+        // After abort() the driver is detached but may still be finishing its Close: feed it.
+        if (!m_ownDriver)
+            continue;
+        if (isEncryptionRequiredReply(bytes)) {
+            qCInfo(lcUdp).noquote() << "the server at" << m_peerAddress.toString() << m_peerPort
+                                    << "takes UDP only inside DTLS";
+            detachDriver();
+            emit encryptionRequired();
+            if (alive)
+                failToConnect(tr("the server at %1 port %2 accepts UDP connections only encrypted (DTLS)")
+                                  .arg(m_peerAddress.toString()).arg(m_peerPort));
+            return;
+        }
+        if (m_ownDriver->handleDatagram(bytes))
+            noteBytesIn(bytes.size());
     }
-    if (m_ownDriver)
+    if (alive && m_ownDriver)
         m_ownDriver->drain();
+}
+
+bool UdpConnection::isEncryptionRequiredReply(const QByteArray &datagram) const
+{
+    if (datagram.size() != UdpWire::ProbeReplySize || m_ownDriver->state() != ReliableChannel::State::Connecting)
+        return false;
+    UdpWire::Datagram reply;
+    return UdpWire::decode(datagram, &reply) == UdpWire::DecodeError::None && reply.kind == UdpWire::Kind::ProbeReply
+           && reply.connectionId == m_ownDriver->connectionId() && (reply.transports & UdpWire::TransportDtls);
+}
+
+void UdpConnection::onDtlsDatagram(const QByteArray &datagram)
+{
+    if (!UdpWire::looksLikeDtls(datagram) || (hasEnded() && !m_ownDriver))
+        return;
+    if (!m_dtls->isConnectionEncrypted()) {
+        if (m_dtls->handshakeState() != QDtls::HandshakeInProgress)
+            return;
+        if (!m_dtls->doHandshake(m_socket, datagram)) {
+            if (m_dtls->handshakeState() == QDtls::PeerVerificationFailed)
+                onPeerVerificationFailed();
+            else
+                failDtls(tr("the DTLS handshake failed: %1").arg(m_dtls->dtlsErrorString()));
+            return;
+        }
+        if (m_dtls->isConnectionEncrypted())
+            startChannel();
+        return;
+    }
+    const QByteArray plain = m_dtls->decryptDatagram(m_socket, datagram);
+    if (plain.isEmpty() || !m_ownDriver)
+        return; // a handshake record answered inside QDtls, a record that does not authenticate, or an alert
+    if (m_ownDriver->handleDatagram(plain))
+        noteBytesIn(datagram.size());
+}
+
+void UdpConnection::onPeerVerificationFailed()
+{
+    const QList<QSslError> errors = m_dtls->peerVerificationErrors();
+    m_ignoreSslErrors = false;
+    const QPointer<UdpConnection> alive(this);
+    emit sslErrors(errors); // a slot connected directly may call ignoreSslErrors()
+    if (!alive || hasEnded())
+        return;
+    if (m_ignoreSslErrors) {
+        m_dtls->ignoreVerificationErrors(errors);
+        if (m_dtls->resumeHandshake(m_socket) && m_dtls->isConnectionEncrypted()) {
+            startChannel();
+            return;
+        }
+        failDtls(tr("the DTLS handshake failed: %1").arg(m_dtls->dtlsErrorString()));
+        return;
+    }
+    QStringList reasons;
+    for (const QSslError &error : errors)
+        reasons << error.errorString();
+    m_dtls->abortHandshake(m_socket);
+    failDtls(tr("the server's certificate was not accepted: %1").arg(reasons.join(QStringLiteral("; "))));
+}
+
+void UdpConnection::failDtls(const QString &reason)
+{
+    if (hasEnded())
+        return;
+    const QPointer<UdpConnection> alive(this);
+    emit handshakeFailed(reason);
+    if (alive)
+        failToConnect(reason);
 }
 
 // --- UdpProbe ----------------------------------------------------------------------------------

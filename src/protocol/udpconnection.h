@@ -13,7 +13,8 @@
 //   ProtocolError                    protocolError(), then disconnected()
 //
 // - UdpChannelConnection: what both ends share (framing, pause, back-pressure, events).
-// - UdpConnection: the client end; owns its socket and channel.
+// - UdpConnection: the client end; owns its socket and channel, and runs the channel inside DTLS
+//   when asked (connectToHostEncrypted(), PROTOCOL-UDP.md §17).
 // - UdpProbe: asks a server which transports it serves (seed 002's PROBE, for Auto mode).
 // The server end (UdpServerConnection, UdpListener) lives in src/server/udplistener.h.
 #pragma once
@@ -23,10 +24,12 @@
 
 #include <QHostInfo>
 #include <QPointer>
+#include <QSslConfiguration>
 
 #include <deque>
 
 QT_BEGIN_NAMESPACE
+class QDtls;
 class QUdpSocket;
 QT_END_NAMESPACE
 
@@ -99,6 +102,14 @@ public:
     // IPv4 ones are tried first, as servers listen on 127.0.0.1 by default), binds an ephemeral
     // port and starts the handshake. connected() or connectFailed() follows.
     void connectToHost(const QString &host, quint16 port);
+    // The same inside DTLS 1.2+: the DTLS handshake first (the server's certificate checked
+    // against `configuration`'s authorities and the host name), then the channel's, all as DTLS
+    // records. A certificate that does not verify is reported by sslErrors(); unless a directly
+    // connected slot calls ignoreSslErrors(), handshakeFailed() and connectFailed() follow.
+    void connectToHostEncrypted(const QString &host, quint16 port, const QSslConfiguration &configuration);
+    void ignoreSslErrors() override { m_ignoreSslErrors = true; }
+    bool isEncrypted() const override;
+    QSslCertificate peerCertificate() const override;
 
     QHostAddress peerAddress() const override { return m_peerAddress; }
     quint16 peerPort() const override { return m_peerPort; }
@@ -107,16 +118,32 @@ public:
 
     void abort() override;
 
+signals:
+    // Plain connection: the server runs UDP channels only inside DTLS (it answered our Hello with
+    // UdpWire::encryptionRequiredReply()). connectFailed() follows unless a slot dropped this
+    // connection (and so its signals) to start again encrypted.
+    void encryptionRequired();
+
 private:
     void onLookedUp(const QHostInfo &info);
     void startWith(const QHostAddress &address);
+    void startChannel();
     void onReadyRead();
+    void onDtlsDatagram(const QByteArray &datagram);
+    void onPeerVerificationFailed();
+    void failDtls(const QString &reason);
+    bool isEncryptionRequiredReply(const QByteArray &datagram) const;
 
     QUdpSocket *m_socket;
     UdpChannelDriver *m_ownDriver = nullptr;
     QHostAddress m_peerAddress;
     quint16 m_peerPort = 0;
     int m_lookupId = -1;
+    QString m_hostName;              // checked against the server's certificate
+    QDtls *m_dtls = nullptr;         // encrypted: the DTLS session with the server
+    QSslConfiguration m_dtlsConfiguration;
+    bool m_encrypt = false;
+    bool m_ignoreSslErrors = false;
 };
 
 // Sends a Probe to a server and reports the transports it advertises (UdpWire::Transport* flags)

@@ -412,4 +412,20 @@ GateVerdict screenUnverified(const QByteArray &bytes, const QHostAddress &addres
     return verdict;
 }
 
+bool looksLikeDtls(const QByteArray &datagram)
+{
+    return datagram.size() >= 13 && quint8(datagram.at(0)) >= 20 && quint8(datagram.at(0)) <= 23
+           && quint8(datagram.at(1)) == 0xfe;
+}
+
+QByteArray encryptionRequiredReply(quint32 connectionId, quint16 transports)
+{
+    Datagram reply;
+    reply.kind = Kind::ProbeReply;
+    reply.connectionId = connectionId;
+    reply.transports = transports;
+    reply.protocolVersion = ProtocolVersion;
+    return encode(reply);
+}
+
 } // namespace Confab::UdpWire

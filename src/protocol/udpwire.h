@@ -140,10 +140,20 @@ constexpr quint16 SupportedFeatures = FeatureBundles;
 // A cookie is accepted while (server seconds now) - (cookie seconds) is in 0..CookieLifetimeSecs.
 constexpr int CookieLifetimeSecs = 20;
 
+// DTLS datagrams (the channel inside DTLS, PROTOCOL-UDP.md §16.3, §17) are read up to this size:
+// a full channel datagram plus record overhead, or a handshake flight fragmented for DtlsMtuHint.
+constexpr int MaxDtlsDatagramSize = 2048;
+constexpr quint16 DtlsMtuHint = 1500;
+
+// A DTLS record (content type 20…23: change_cipher_spec, alert, handshake, application_data;
+// version 254.x) at least as long as a record header. Confab's own datagrams start with 0xC1.
+bool looksLikeDtls(const QByteArray &datagram);
+
 // ProbeReply transport flags.
 constexpr quint16 TransportTcp = 0x0001;
 constexpr quint16 TransportUdp = 0x0002;
-constexpr quint16 TransportTls = 0x0004;
+constexpr quint16 TransportTls = 0x0004;  // TLS over TCP
+constexpr quint16 TransportDtls = 0x0008; // the UDP channel runs inside DTLS only (PROTOCOL-UDP.md §17)
 
 enum class Kind : quint8 {
     Invalid = 0,
@@ -255,5 +265,11 @@ struct GateVerdict {
 
 GateVerdict screenUnverified(const QByteArray &datagram, const QHostAddress &address, quint16 port,
                              const QByteArray &secret, qint64 nowMs, quint16 transports);
+
+// A server whose UDP channels run only inside DTLS answers a plain Hello with this: a ProbeReply
+// (16 bytes, smaller than the 1,200-byte Hello) carrying the Hello's connection id and the served
+// transports, TransportDtls among them. A plain client sees it in place of a Cookie and knows to
+// start again over DTLS (PROTOCOL-UDP.md §17.2).
+QByteArray encryptionRequiredReply(quint32 connectionId, quint16 transports);
 
 } // namespace Confab::UdpWire

@@ -85,9 +85,6 @@ bool ChatServer::start(QString *error)
     qCInfo(lcServer).noquote() << "listening on" << m_config.host.toString() << "port" << (tcpPort() ? tcpPort() : udpPort())
                                << QStringLiteral("(%1); data in").arg(servedTransports().join(QStringLiteral(", ")).toUpper())
                                << m_config.dataDir;
-    if (isTlsEnabled() && m_config.serveTcp && m_config.serveUdp)
-        qCWarning(lcServer).noquote() << "TLS covers TCP only: sessions over UDP are not encrypted (no DTLS yet);"
-                                      << "start with --no-udp to accept encrypted sessions only";
     return true;
 }
 

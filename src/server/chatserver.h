@@ -78,7 +78,7 @@ struct SessionInfo {
     QDateTime loggedInAt;
     Connection::Stats stats;
     int roundTripMs = -1;
-    bool encrypted = false;                // TLS handshake done
+    bool encrypted = false;                // TLS (TCP) or DTLS (UDP) handshake done
 };
 
 struct RoomInfo {

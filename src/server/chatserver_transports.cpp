@@ -52,6 +52,8 @@ bool ChatServer::openListeners(QString *error)
             m_udpListener->setMaxChannels(m_config.maxUdpSessions);
             if (m_config.limits.enabled)
                 m_udpListener->setUnverifiedRate(m_config.limits.udpUnverifiedPerSecond, m_config.limits.udpUnverifiedBurst);
+            if (m_tlsConfiguration)
+                m_udpListener->setDtlsConfiguration(*m_tlsConfiguration); // UDP: DTLS only
             connect(m_udpListener, &UdpListener::sourceThrottled, this, [this](const QHostAddress &address) {
                 // One-second entries: the bucket refills within about that long once the flood stops.
                 noteBlock(LimitBlock::Kind::Address, limitKey(address),
@@ -113,10 +115,6 @@ bool ChatServer::loadTlsCredentials(QString *error)
 {
     if (!m_config.tlsEnabled())
         return true;
-    if (!m_config.serveTcp) {
-        *error = tr("TLS needs TCP, and TCP is not served");
-        return false;
-    }
     QStringList warnings;
     const std::optional<TlsCredentials> credentials =
         TlsCredentials::load(m_config.tlsCertificateFile, m_config.tlsKeyFile, error, &warnings);
@@ -126,7 +124,8 @@ bool ChatServer::loadTlsCredentials(QString *error)
         qCWarning(lcServer).noquote() << warning;
     m_tlsConfiguration = credentials->serverConfiguration();
     m_tlsFingerprint = credentials->fingerprint;
-    qCInfo(lcServer).noquote() << "TLS on (TCP accepts TLS 1.2 or later only); certificate" << credentials->summary()
+    qCInfo(lcServer).noquote() << "TLS on (TCP accepts TLS 1.2 or later only, UDP DTLS 1.2 or later only); certificate"
+                               << credentials->summary()
                                << "SHA-256 fingerprint" << m_tlsFingerprint;
     return true;
 }
@@ -145,6 +144,8 @@ bool ChatServer::reloadCertificate()
                 qCWarning(lcServer).noquote() << warning;
             m_tlsConfiguration = credentials->serverConfiguration(); // copied into each new socket
             m_tlsFingerprint = credentials->fingerprint;
+            if (m_udpListener)
+                m_udpListener->setDtlsConfiguration(*m_tlsConfiguration); // new DTLS sessions
             qCInfo(lcServer).noquote() << "TLS certificate reloaded:" << credentials->summary()
                                        << "SHA-256 fingerprint" << m_tlsFingerprint
                                        << "(new connections get it; open ones keep theirs)";
@@ -175,7 +176,7 @@ void ChatServer::updateAdvertisedTransports()
     if (m_tcpServer && m_tcpServer->isListening())
         transports |= m_tlsConfiguration ? (UdpWire::TransportTcp | UdpWire::TransportTls) : UdpWire::TransportTcp;
     if (m_udpListener->isAccepting())
-        transports |= UdpWire::TransportUdp;
+        transports |= m_udpListener->isDtls() ? (UdpWire::TransportUdp | UdpWire::TransportDtls) : UdpWire::TransportUdp;
     m_udpListener->setAdvertisedTransports(transports);
 }
 
@@ -188,6 +189,8 @@ QStringList ChatServer::servedTransports() const
         names.append(QStringLiteral("udp"));
     if (m_config.serveTcp && m_config.tlsEnabled())
         names.append(QStringLiteral("tls"));
+    if (m_config.serveUdp && m_config.tlsEnabled())
+        names.append(QStringLiteral("dtls"));
     return names;
 }
 

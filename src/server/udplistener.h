@@ -17,6 +17,15 @@
 // What the channels write is collected and sent with one sendmmsg() per batch: once control is
 // back in the event loop (the channels of a thread are flushed once per pass, see
 // UdpChannelDriver), or as soon as SendBatch datagrams are waiting.
+//
+// DTLS (setDtlsConfiguration(), docs/PROTOCOL-UDP.md §17): once the server has a certificate, every
+// channel runs inside DTLS 1.2+, one DTLS session per source address and port. A DTLS record from
+// an unknown source must first pass QDtlsClientVerifier's stateless cookie (the only answer it can
+// draw is a HelloVerifyRequest, smaller than its ClientHello); then it gets a DTLS session, one of
+// MaxPendingHandshakes, which must finish the DTLS handshake and the channel handshake (the same
+// Hello → Cookie → HelloWithCookie, now encrypted) within DtlsSetUpTimeoutMs or is dropped. Plain
+// Confab datagrams are then answered only when they are a Probe or a Hello (the Hello with
+// UdpWire::encryptionRequiredReply()); nothing runs in clear.
 #pragma once
 
 #include "ratelimiter.h"
@@ -27,10 +36,13 @@
 #include <QHostAddress>
 #include <QObject>
 #include <QPointer>
+#include <QSslConfiguration>
 
 #include <vector>
 
 QT_BEGIN_NAMESPACE
+class QDtls;
+class QDtlsClientVerifier;
 class QUdpSocket;
 QT_END_NAMESPACE
 
@@ -45,11 +57,14 @@ public:
 
     QHostAddress peerAddress() const override { return m_address; }
     quint16 peerPort() const override { return m_port; }
+    bool isEncrypted() const override { return m_encrypted; }
     void noteDatagramIn(qint64 bytes) { noteBytesIn(bytes); }
+    void setEncrypted(bool encrypted) { m_encrypted = encrypted; }
 
 private:
     QHostAddress m_address;
     quint16 m_port;
+    bool m_encrypted = false; // the channel runs inside DTLS
 };
 
 class UdpListener : public QObject
@@ -65,6 +80,9 @@ public:
         quint64 admitted = 0;
         quint64 refusedFull = 0;      // valid cookie, but maxChannels() channels exist
         quint64 throttled = 0;        // from a source over its rate before the handshake (also in dropped)
+        quint64 encryptionDemanded = 0; // DTLS on: plain Hellos told to come back over DTLS
+        quint64 dtlsHandshakes = 0;   // DTLS sessions whose handshake completed
+        quint64 dtlsFailed = 0;       // DTLS sessions dropped: handshake failed or set-up took too long
     };
 
     static constexpr int DefaultMaxChannels = 1024;
@@ -75,6 +93,10 @@ public:
     static constexpr int ReceiveBufferBytes = 4 * 1024 * 1024;
     // Datagrams sent by one sendmmsg() call at most.
     static constexpr int SendBatch = 64;
+    // DTLS: sessions whose DTLS or channel handshake is under way, at most (each holds a TLS
+    // state of some tens of KiB), and how long one may take before it is dropped.
+    static constexpr int MaxPendingHandshakes = 64;
+    static constexpr int DtlsSetUpTimeoutMs = 10000;
 
     explicit UdpListener(QObject *parent = nullptr);
     ~UdpListener() override;
@@ -96,6 +118,14 @@ public:
     // Datagrams from sources without a channel, per source address: over this rate they are
     // dropped before any other work (AbuseLimits::udpUnverifiedPerSecond); 0 turns it off.
     void setUnverifiedRate(double perSecond, int burst) { m_unverified.setRate(perSecond, burst); }
+    // Runs every new channel inside DTLS with this configuration's certificate and key (its
+    // protocol is raised to DTLS 1.2+); sessions already up keep theirs. A null configuration
+    // (the default) serves plain channels. Switching between plain and DTLS drops no channel
+    // but takes effect for newcomers only.
+    void setDtlsConfiguration(const QSslConfiguration &configuration);
+    bool isDtls() const { return m_dtls; }
+    // DTLS sessions whose handshakes (DTLS and channel) are not finished yet.
+    int pendingHandshakes() const { return m_pendingHandshakes; }
 
     // Channels held: live ones and closed ones still lingering.
     int channelCount() const { return int(m_entries.size()); }
@@ -121,19 +151,29 @@ private:
     {
         return qHashMulti(seed, key.address, key.port, key.connectionId);
     }
+    // A plain channel is keyed by (address, port, connection id); a DTLS session by (address,
+    // port, 0) — connection ids are never 0 — and its channel, once admitted, lives in the entry.
     struct Entry {
-        UdpChannelDriver *driver = nullptr;
+        UdpChannelDriver *driver = nullptr; // null: a DTLS session before its channel is admitted
         QPointer<UdpServerConnection> connection;
+        QDtls *dtls = nullptr;
     };
 
     struct PeerAddress; // the peer as a socket address of the socket's family
     struct PendingDatagram;
+    class TouchedDrivers;
 
     void onReadyRead();
+    bool takeUnverified(const QHostAddress &address);
+    void onDtlsDatagram(const QByteArray &datagram, const QHostAddress &address, quint16 port,
+                        TouchedDrivers *touched);
+    void screenDtls(const QByteArray &datagram, const QHostAddress &address, quint16 port);
+    void screenInsideDtls(const Key &key, QDtls *dtls, const QByteArray &plain);
+    bool hasRoomForChannel(const QHostAddress &address, quint16 port);
     void queueDatagram(const QByteArray &datagram, const PeerAddress &to);
     void sendPending();
     void screen(const QByteArray &datagram, const QHostAddress &address, quint16 port);
-    void admit(const Key &key, const QByteArray &datagram);
+    void admit(const Key &key, quint32 connectionId, const QByteArray &datagram, QDtls *dtls = nullptr);
     bool freeLingeringChannel();
     void discard(const Key &key);
 
@@ -150,6 +190,10 @@ private:
     int m_socketFamily = 0; // AF_INET or AF_INET6 once bound
     std::vector<PendingDatagram> m_pending;
     bool m_sendQueued = false;
+    bool m_dtls = false;
+    QSslConfiguration m_dtlsConfiguration;
+    QDtlsClientVerifier *m_verifier = nullptr;
+    int m_pendingHandshakes = 0;
 };
 
 } // namespace Confab

@@ -540,7 +540,7 @@ void CliRunner::onLoggedIn(const QString &user, bool created)
     const QString server = m_session.serverName().isEmpty() ? m_options.host : m_session.serverName();
     QString transport = ClientSession::transportName(m_session.activeTransport());
     if (m_session.isEncrypted())
-        transport += tr(" with TLS");
+        transport += tr(" with %1").arg(m_session.encryptionName());
     print(serverLabel(), created ? tr("* logged in to %1 as %2 over %3 (new account)").arg(server, user, transport)
                                  : tr("* logged in to %1 as %2 over %3").arg(server, user, transport));
     startReadingInput();

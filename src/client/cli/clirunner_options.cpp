@@ -56,8 +56,8 @@ bool CliRunner::parseArguments(const QStringList &arguments, CliOptions *options
         tr("transport"), ClientSession::transportName(options->transport));
     const QCommandLineOption tlsOption(
         QStringLiteral("tls"),
-        tr("on, off or auto (default auto: TLS when the server offers it or was trusted before; without an "
-           "answer to the UDP probe, plain TCP first, then TLS if the server turns plain TCP away)."),
+        tr("on, off or auto (default auto: TLS, or DTLS over UDP, when the server offers it or was trusted "
+           "before; without an answer to the UDP probe, plain first, then encrypted if the server turns plain away)."),
         tr("mode"), ClientSession::tlsModeName(options->tls));
     const QCommandLineOption trustOption(
         QStringLiteral("trust-fingerprint"),
@@ -108,8 +108,6 @@ bool CliRunner::parseArguments(const QStringList &arguments, CliOptions *options
     if (!tls)
         return usageError(tr("--tls must be on, off or auto, not \"%1\"").arg(parser.value(tlsOption)));
     options->tls = *tls;
-    if (options->tls == ClientSession::TlsMode::On && options->transport == ClientSession::Transport::Udp)
-        return usageError(tr("--tls on needs TCP: TLS does not run over UDP (yet)"));
     if (parser.isSet(trustOption)) {
         options->trustFingerprint = normalizedFingerprint(parser.value(trustOption));
         if (options->trustFingerprint.isEmpty())

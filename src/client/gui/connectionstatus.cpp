@@ -125,10 +125,11 @@ void ConnectionStatus::refresh()
     QString transport = QStringLiteral("—");
     if (m_session && state != State::Disconnected && m_session->activeTransport() != ClientSession::Transport::Auto) {
         transport = ClientSession::transportName(m_session->activeTransport()).toUpper();
-        // The lock state goes with the transport: "TCP 🔒 TLS" or a plain warning.
+        // The lock state goes with the transport: "TCP 🔒 TLS", "UDP 🔒 DTLS" or a plain warning.
         const bool encrypted = m_session->isEncrypted();
-        transport += encrypted ? tr(" 🔒 TLS") : tr(" ⚠ not encrypted");
-        m_transport->setToolTip(encrypted ? tr("Encrypted with TLS; server certificate %1").arg(m_session->serverFingerprint())
+        transport += encrypted ? tr(" 🔒 %1").arg(m_session->encryptionName()) : tr(" ⚠ not encrypted");
+        m_transport->setToolTip(encrypted ? tr("Encrypted with %1; server certificate %2")
+                                                .arg(m_session->encryptionName(), m_session->serverFingerprint())
                                           : tr("Not encrypted: messages cross the network in clear"));
     }
     m_transport->setText(transport);

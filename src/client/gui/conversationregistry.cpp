@@ -366,7 +366,8 @@ void ConversationRegistry::onLoggedIn(const QString &user)
 {
     m_selfName = user;
     const QString where = m_session ? QStringLiteral("%1:%2").arg(m_session->host()).arg(m_session->port()) : QString();
-    const QString privacy = m_session && m_session->isEncrypted() ? tr("The connection is encrypted (TLS).")
+    const QString privacy = m_session && m_session->isEncrypted()
+                                ? tr("The connection is encrypted (%1).").arg(m_session->encryptionName())
                                                                   : tr("The connection is not encrypted.");
     addNotice(ConversationId::lobby(), m_wasLoggedIn ? tr("Reconnected to %1 as %2. %3").arg(where, user, privacy)
                                                      : tr("Logged in to %1 as %2. %3").arg(where, user, privacy));

@@ -365,19 +365,15 @@ void LoginDialog::updateSecurityNote()
     QString text;
     bool warn = false;
     if (m_session->isEncrypted()) {
-        text = tr("🔒 Encrypted (TLS). Server certificate %1.").arg(m_session->serverFingerprint());
+        text = tr("🔒 Encrypted (%1). Server certificate %2.").arg(m_session->encryptionName(), m_session->serverFingerprint());
     } else if (tls == ClientSession::TlsMode::On) {
         text = tr("🔒 TLS required: the server's certificate is checked before your password is sent.");
     } else if (tls == ClientSession::TlsMode::Off) {
         text = tr("⚠ Not encrypted: your password and messages would cross the network in clear.");
         warn = true;
-    } else if (ClientSession::transportFromName(m_ui->transportCombo->currentData().toString())
-               == ClientSession::Transport::Udp) {
-        text = tr("⚠ UDP is not encrypted: your password and messages would cross the network in clear.");
-        warn = true;
     } else {
-        text = tr("Encrypted when the server offers TLS; if it does not, your password crosses the network in clear. "
-                  "Choose “Required” to be sure.");
+        text = tr("Encrypted when the server offers TLS (DTLS over UDP); if it does not, your password crosses the "
+                  "network in clear. Choose “Required” to be sure.");
     }
     m_ui->securityLabel->setText(text);
     QPalette palette = m_ui->securityLabel->palette();

@@ -134,11 +134,10 @@ void OverviewTab::updateEncryption()
     if (!config.serveUdp)
         m_ui->udpSecurityLabel->setText(tr("UDP is not served"));
     else if (tls)
-        m_ui->udpSecurityLabel->setText(tr("UDP is not encrypted: sessions over UDP cross the network in clear "
-                                           "(start with --no-udp to serve TLS only)"));
+        m_ui->udpSecurityLabel->setText(tr("DTLS on: UDP sessions are encrypted with the same certificate"));
     else
         m_ui->udpSecurityLabel->setText(tr("UDP is not encrypted"));
-    setWarningLook(m_ui->udpSecurityLabel, config.serveUdp && tls && !config.host.isLoopback());
+    setWarningLook(m_ui->udpSecurityLabel, config.serveUdp && !tls && !config.host.isLoopback());
 
     m_ui->reloadCertificateButton->setEnabled(tls);
     m_ui->reloadCertificateButton->setToolTip(tls ? tr("Read the certificate and key files again (as SIGHUP does). New "

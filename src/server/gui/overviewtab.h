@@ -1,5 +1,5 @@
 // The server at a glance: where it listens (per transport) with a start/stop-listening button,
-// whether TCP is encrypted (the certificate, with a Reload button) and UDP is not, uptime, who is
+// whether TCP and UDP are encrypted (the certificate, with a Reload button), uptime, who is
 // online, a live chart of messages per second and the totals since start.
 // Reads ChatServer::stats() once a second; the certificate follows the server's TLS signals.
 #pragma once

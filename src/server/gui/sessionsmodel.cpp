@@ -60,7 +60,7 @@ QVariant SessionsModel::cell(const SessionInfo &s, int column) const
         return s.transport.toUpper();
     case EncryptedColumn:
         if (s.encrypted)
-            return tr("TLS");
+            return s.transport == QLatin1String("udp") ? tr("DTLS") : tr("TLS");
         // A TLS server's TCP connections are TLS only: not encrypted yet means mid-handshake.
         return m_tlsServer && s.transport == QLatin1String("tcp") ? tr("handshake…") : tr("no");
     case ConnectedColumn:
