@@ -45,7 +45,8 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     server=$!
     port=""
     for _ in $(seq 1 100); do
-        port=$(sed -n "s/^confab-server listening on .*:\([0-9]*\) (.*)$/\1/p" "$CONFAB_WORK/server.out")
+        # The background shell may not have created the file yet.
+        port=$(sed -n "s/^confab-server listening on .*:\([0-9]*\) (.*)$/\1/p" "$CONFAB_WORK/server.out" 2>/dev/null || true)
         [ -n "$port" ] && break
         sleep 0.1
     done

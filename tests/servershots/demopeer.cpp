@@ -1,6 +1,7 @@
 #include "demopeer.h"
 
 #include "tlsfingerprint.h"
+#include "udpconnection.h"
 
 using namespace Confab;
 
@@ -33,6 +34,10 @@ DemoPeer::DemoPeer(const QString &user, const QString &password, const QHostAddr
 void DemoPeer::connectToServer(const QHostAddress &host, quint16 port, const QString &trustedFingerprint)
 {
     m_trustedFingerprint = normalizedFingerprint(trustedFingerprint);
+    if (m_overUdp) {
+        connectOverUdp(host, port);
+        return;
+    }
     if (!m_localAddress.isNull() && !m_socket.bind(m_localAddress, 0))
         qWarning("demo peer %s: cannot bind %s: %s", qPrintable(m_user), qPrintable(m_localAddress.toString()),
                  qPrintable(m_socket.errorString()));
@@ -42,8 +47,32 @@ void DemoPeer::connectToServer(const QHostAddress &host, quint16 port, const QSt
         m_socket.connectToHostEncrypted(host.toString(), port);
 }
 
+void DemoPeer::connectOverUdp(const QHostAddress &host, quint16 port)
+{
+    m_udp = new UdpConnection(this);
+    connect(m_udp, &Connection::sslErrors, m_udp, [this] {
+        if (certificateFingerprint(m_udp->peerCertificate()) == m_trustedFingerprint)
+            m_udp->ignoreSslErrors();
+    }, Qt::DirectConnection);
+    connect(m_udp, &Connection::connected, this, &DemoPeer::onConnected);
+    connect(m_udp, &Connection::messageReceived, this, &DemoPeer::handle);
+    connect(m_udp, &Connection::disconnected, this, [this] {
+        m_loggedIn = false;
+        emit closed();
+    });
+    if (m_trustedFingerprint.isEmpty())
+        m_udp->connectToHost(host.toString(), port);
+    else
+        m_udp->connectToHostEncrypted(host.toString(), port, QSslConfiguration::defaultDtlsConfiguration());
+}
+
 void DemoPeer::send(const Message &message)
 {
+    if (m_udp) {
+        if (m_udp->isOpen())
+            m_udp->send(message);
+        return;
+    }
     if (m_socket.state() == QAbstractSocket::ConnectedState && (m_trustedFingerprint.isEmpty() || m_socket.isEncrypted()))
         m_socket.write(message.toFrame());
 }
@@ -51,7 +80,10 @@ void DemoPeer::send(const Message &message)
 void DemoPeer::quit(const QString &reason)
 {
     send(Message::quit(reason));
-    m_socket.disconnectFromHost();
+    if (m_udp)
+        m_udp->close();
+    else
+        m_socket.disconnectFromHost();
 }
 
 void DemoPeer::onConnected()
@@ -65,26 +97,29 @@ void DemoPeer::onReadyRead()
     QByteArray payload;
     while (m_decoder.next(&payload) == FrameDecoder::Status::Frame) {
         const DecodeResult decoded = Message::decode(payload);
-        if (!decoded.ok())
-            continue;
-        const Message &m = decoded.message;
-        switch (m.type()) {
-        case MessageType::Ping:
-            send(Message::pong(quint64(m.integer(Key::Nonce))));
-            break;
-        case MessageType::Welcome:
-            if (!m_user.isEmpty())
-                send(Message::login(nextId(), m_user, m_password));
-            break;
-        case MessageType::LoginOk:
-            m_loggedIn = true;
-            emit loggedIn();
-            break;
-        default:
-            break;
-        }
-        emit received(m);
+        if (decoded.ok())
+            handle(decoded.message);
     }
+}
+
+void DemoPeer::handle(const Message &m)
+{
+    switch (m.type()) {
+    case MessageType::Ping:
+        send(Message::pong(quint64(m.integer(Key::Nonce))));
+        break;
+    case MessageType::Welcome:
+        if (!m_user.isEmpty())
+            send(Message::login(nextId(), m_user, m_password));
+        break;
+    case MessageType::LoginOk:
+        m_loggedIn = true;
+        emit loggedIn();
+        break;
+    default:
+        break;
+    }
+    emit received(m);
 }
 
 } // namespace ConfabDemo

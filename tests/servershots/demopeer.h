@@ -1,7 +1,7 @@
 // A scripted chat user for demos and screenshots: one socket speaking the Confab protocol,
 // event-driven (never waits), answering Pings, optionally bound to a chosen loopback address so
-// the server sees users from different addresses. Over TLS it trusts exactly one certificate,
-// named by its SHA-256 fingerprint.
+// the server sees users from different addresses (TCP only), or over reliable UDP. Encrypted (TLS,
+// DTLS over UDP) it trusts exactly one certificate, named by its SHA-256 fingerprint.
 #pragma once
 
 #include "framedecoder.h"
@@ -9,7 +9,12 @@
 
 #include <QHostAddress>
 #include <QObject>
+#include <QPointer>
 #include <QSslSocket>
+
+namespace Confab {
+class UdpConnection;
+}
 
 namespace ConfabDemo {
 
@@ -20,7 +25,9 @@ public:
     // An empty user connects and says Hello but never logs in.
     DemoPeer(const QString &user, const QString &password, const QHostAddress &localAddress, QObject *parent = nullptr);
 
-    // With a fingerprint the connection is TLS and accepts only that certificate.
+    // Over UDP instead of TCP (call before connectToServer()).
+    void setUdp(bool udp) { m_overUdp = udp; }
+    // With a fingerprint the connection is TLS (DTLS) and accepts only that certificate.
     void connectToServer(const QHostAddress &host, quint16 port, const QString &trustedFingerprint = {});
     QString user() const { return m_user; }
     bool isLoggedIn() const { return m_loggedIn; }
@@ -36,13 +43,17 @@ signals:
 private:
     void onConnected();
     void onReadyRead();
+    void handle(const Confab::Message &message);
+    void connectOverUdp(const QHostAddress &host, quint16 port);
 
     QSslSocket m_socket;
     Confab::FrameDecoder m_decoder;
     QString m_user;
     QString m_password;
     QHostAddress m_localAddress;
-    QString m_trustedFingerprint; // empty: plain TCP
+    QString m_trustedFingerprint; // empty: plain
+    bool m_overUdp = false;
+    QPointer<Confab::UdpConnection> m_udp;
     bool m_loggedIn = false;
     quint64 m_nextId = 1;
 };

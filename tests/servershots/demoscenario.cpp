@@ -11,13 +11,13 @@ namespace ConfabDemo {
 namespace {
 struct Persona {
     const char *name;
-    const char *address;
+    const char *address; // over TCP from this address; nullptr: over UDP
 };
 // Loopback addresses other than 127.0.0.1 all reach the server on Linux.
 const Persona people[] = {
     {"alice", "127.0.0.1"}, {"bob", "127.0.0.7"},     {"carol", "127.0.0.12"}, {"dave", "127.0.0.21"},
-    {"erin", "127.0.0.33"}, {"frank", "127.0.0.45"},  {"grace", "127.0.0.58"}, {"heidi", "127.0.0.1"},
-    {"mallory", "127.0.0.66"}, {"niaj", "127.0.0.80"},
+    {"erin", nullptr},      {"frank", "127.0.0.45"},  {"grace", nullptr},      {"heidi", "127.0.0.1"},
+    {"mallory", "127.0.0.66"}, {"niaj", nullptr},
 };
 struct RoomPlan {
     const char *owner;
@@ -58,7 +58,9 @@ void DemoScenario::start()
     }
     int delay = 0;
     for (const Persona &p : people) {
-        auto *peer = new DemoPeer(QString::fromLatin1(p.name), password, QHostAddress(QString::fromLatin1(p.address)), this);
+        auto *peer = new DemoPeer(QString::fromLatin1(p.name), password,
+                                  p.address ? QHostAddress(QString::fromLatin1(p.address)) : QHostAddress(), this);
+        peer->setUdp(!p.address);
         m_peers.append(peer);
         connect(peer, &DemoPeer::loggedIn, this, [this, peer] { onLoggedIn(peer); });
         QTimer::singleShot(delay, peer, [peer, this] { peer->connectToServer(m_host, m_port, m_trustedFingerprint); });
