@@ -2,10 +2,8 @@
 // ChatServer with a certificate made at test time by openssl, ClientSessions over UDP on loopback,
 // raw UDP sockets for what a plain or hostile source gets, and a recording UDP relay for the
 // capture check.
-#include "testcertificates.h"
-#include "testsupport.h"
+#include "tlsfixture.h"
 
-#include "clientsession.h"
 #include "knownservers.h"
 #include "udplistener.h"
 #include "udpwire.h"
@@ -26,8 +24,6 @@ namespace UdpWire = Confab::UdpWire;
 
 namespace {
 
-constexpr int LoginTimeoutMs = 30000;
-constexpr int EventTimeoutMs = 10000;
 const QString Password = QStringLiteral("dtls-test-password-5120");
 
 // Relays datagrams between clients and the server (one upstream socket per client address, as a
@@ -94,9 +90,15 @@ QByteArray answerTo(const QByteArray &datagram, quint16 port, int timeoutMs = 20
 
 } // namespace
 
-class tst_Dtls : public QObject
+class tst_Dtls : public QObject, private TlsFixture
 {
     Q_OBJECT
+public:
+    tst_Dtls()
+        : TlsFixture(Password, ClientSession::Transport::Udp)
+    {
+    }
+
 
 private slots:
     void initTestCase();
@@ -116,77 +118,32 @@ private slots:
     void reloadAppliesToNewDtlsSessions();
 
 private:
-    bool startTlsServer(const CertificateFiles &files, bool serveTcp = true);
-    std::unique_ptr<ClientSession> newSession(ClientSession::TlsMode mode = ClientSession::TlsMode::On);
-    static bool logIn(ClientSession *session, quint16 port, const QString &user);
+    // A server with `files` whose UDP port takes DTLS only.
+    bool startDtlsServer(const CertificateFiles &files, bool serveTcp = true)
+    {
+        return startTlsServer(files, serveTcp) && listener() && listener()->isDtls();
+    }
     const UdpListener *listener() const { return m_server->server->udpListener(); }
-
-    QTemporaryDir m_certificates;
-    CertificateFiles m_a;
-    CertificateFiles m_b;
-    std::optional<QTemporaryDir> m_clientDir;
-    std::unique_ptr<TestServer> m_server;
-    QString m_serverCertificate;
-    QString m_serverKey;
 };
 
 void tst_Dtls::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
-    QVERIFY2(QSslSocket::supportsSsl(), "no TLS backend in this Qt (libqt6network6's OpenSSL plugin)");
-    QVERIFY(m_certificates.isValid());
-    const auto a = makeSelfSigned(m_certificates.path(), QStringLiteral("a"), false);
-    const auto b = makeSelfSigned(m_certificates.path(), QStringLiteral("b"), true);
-    QVERIFY2(a && b, "openssl could not make the test certificates");
-    m_a = *a;
-    m_b = *b;
+    QVERIFY2(makeCertificates(), "no TLS backend, or openssl could not make the test certificates");
 }
 
 void tst_Dtls::init()
 {
-    m_clientDir.emplace();
-    QVERIFY(m_clientDir->isValid());
+    QVERIFY(makeClientDir());
 }
 
 void tst_Dtls::cleanup()
 {
-    m_server.reset();
-    m_clientDir.reset();
-}
-
-bool tst_Dtls::startTlsServer(const CertificateFiles &files, bool serveTcp)
-{
-    m_serverCertificate = m_clientDir->filePath(QStringLiteral("server.crt"));
-    m_serverKey = m_clientDir->filePath(QStringLiteral("server.key"));
-    if (!copyOver(files.certificate, m_serverCertificate) || !copyOver(files.key, m_serverKey))
-        return false;
-    ServerConfig config;
-    config.tlsCertificateFile = m_serverCertificate;
-    config.tlsKeyFile = m_serverKey;
-    config.serveTcp = serveTcp;
-    m_server = std::make_unique<TestServer>(config);
-    return m_server->start() && m_server->server->isTlsEnabled() && listener() && listener()->isDtls();
-}
-
-std::unique_ptr<ClientSession> tst_Dtls::newSession(ClientSession::TlsMode mode)
-{
-    auto session = std::make_unique<ClientSession>();
-    session->setTransport(ClientSession::Transport::Udp);
-    session->setTlsMode(mode);
-    session->setKnownServersFile(m_clientDir->filePath(QStringLiteral("known_servers")));
-    return session;
-}
-
-bool tst_Dtls::logIn(ClientSession *session, quint16 port, const QString &user)
-{
-    QSignalSpy list(session, &ClientSession::userListReceived);
-    session->connectToServer(QStringLiteral("127.0.0.1"), port, user, Password);
-    return list.wait(LoginTimeoutMs) && session->isLoggedIn();
+    dropServerAndClientDir();
 }
 
 void tst_Dtls::sessionOverDtlsEndToEnd()
 {
-    QVERIFY(startTlsServer(m_a));
+    QVERIFY(startDtlsServer(m_a));
 
     // Alice is asked about the unknown certificate and says yes; Bob vouched for it beforehand.
     auto alice = newSession();
@@ -242,7 +199,7 @@ void tst_Dtls::sessionOverDtlsEndToEnd()
 
 void tst_Dtls::probeAdvertisesDtls()
 {
-    QVERIFY(startTlsServer(m_a));
+    QVERIFY(startDtlsServer(m_a));
     UdpWire::Datagram probe;
     probe.kind = UdpWire::Kind::Probe;
     probe.connectionId = 0x5eed;
@@ -257,7 +214,7 @@ void tst_Dtls::probeAdvertisesDtls()
 void tst_Dtls::onePinCoversTlsAndDtls()
 {
     // The server shows one certificate on both transports: trusted over TCP, known over UDP.
-    QVERIFY(startTlsServer(m_a));
+    QVERIFY(startDtlsServer(m_a));
     auto overTcp = newSession();
     overTcp->setTransport(ClientSession::Transport::Tcp);
     connect(overTcp.get(), &ClientSession::serverCertificateNeedsTrust, overTcp.get(), &ClientSession::trustServerCertificate);
@@ -275,7 +232,7 @@ void tst_Dtls::onePinCoversTlsAndDtls()
 
 void tst_Dtls::changedCertificateIsRefusedOverUdp()
 {
-    QVERIFY(startTlsServer(m_b));
+    QVERIFY(startDtlsServer(m_b));
     const quint16 port = m_server->port();
     Confab::KnownServers known(m_clientDir->filePath(QStringLiteral("known_servers")));
     QString error;
@@ -300,7 +257,7 @@ void tst_Dtls::changedCertificateIsRefusedOverUdp()
 
 void tst_Dtls::plainUdpIsToldToUseDtlsAndOthersStillServed()
 {
-    QVERIFY(startTlsServer(m_a));
+    QVERIFY(startDtlsServer(m_a));
     auto alice = newSession();
     alice->setTrustedFingerprint(m_a.fingerprint);
     QVERIFY(logIn(alice.get(), m_server->port(), QStringLiteral("alice")));
@@ -362,7 +319,7 @@ void tst_Dtls::autoModeFindsDtls()
 {
     QFETCH(bool, serveTcp);
     QFETCH(ClientSession::Transport, transport);
-    QVERIFY(startTlsServer(m_a, serveTcp));
+    QVERIFY(startDtlsServer(m_a, serveTcp));
     auto session = newSession(ClientSession::TlsMode::Auto);
     session->setTransport(transport);
     session->setTrustedFingerprint(m_a.fingerprint);
@@ -377,7 +334,7 @@ void tst_Dtls::unverifiedSourceGetsOnlyASmallerCookie()
 {
     // A DTLS client's ClientHello, caught on its way and sent to the server from a raw socket:
     // the server answers with a HelloVerifyRequest smaller than it and keeps nothing.
-    QVERIFY(startTlsServer(m_a));
+    QVERIFY(startDtlsServer(m_a));
     QUdpSocket catcher;
     QVERIFY(catcher.bind(QHostAddress::LocalHost, 0));
     QUdpSocket clientSocket;
@@ -412,42 +369,21 @@ void tst_Dtls::captureHoldsNoSecretsOverDtls_data()
 void tst_Dtls::captureHoldsNoSecretsOverDtls()
 {
     QFETCH(bool, dtls);
-    if (dtls) {
-        QVERIFY(startTlsServer(m_a));
-    } else {
-        m_server = std::make_unique<TestServer>();
-        QVERIFY(m_server->start());
-    }
+    QVERIFY(startServer(dtls));
+    QCOMPARE(listener()->isDtls(), dtls);
     RecordingUdpRelay relay(m_server->port());
     QVERIFY(relay.bind());
-
-    const auto mode = dtls ? ClientSession::TlsMode::On : ClientSession::TlsMode::Off;
-    auto bob = newSession(mode);
-    bob->setTrustedFingerprint(m_a.fingerprint);
-    QVERIFY(logIn(bob.get(), m_server->port(), QStringLiteral("bob")));
-    auto alice = newSession(mode);
-    alice->setTrustedFingerprint(m_a.fingerprint);
-    QVERIFY(logIn(alice.get(), relay.port(), QStringLiteral("alice")));
-    QCOMPARE(alice->isEncrypted(), dtls);
-
-    const QString fromAlice = QStringLiteral("quixotic-zebra-udp-text-from-alice");
-    const QString toAlice = QStringLiteral("vermilion-okapi-udp-text-from-bob");
-    QSignalSpy atBob(bob.get(), &ClientSession::lobbyMessageReceived);
-    QSignalSpy atAlice(alice.get(), &ClientSession::lobbyMessageReceived);
-    alice->sendLobbyMessage(fromAlice);
-    QVERIFY(atBob.wait(EventTimeoutMs));
-    bob->sendLobbyMessage(toAlice);
-    QVERIFY(atAlice.wait(EventTimeoutMs));
-
-    const QByteArray &capture = relay.capture();
-    QVERIFY(capture.size() > 200);
-    for (const QString &secret : {Password, fromAlice, toAlice})
-        QCOMPARE(capture.contains(secret.toUtf8()), !dtls);
+    // Every datagram of Alice's session passes the relay and is recorded.
+    QStringList secrets;
+    QVERIFY(chatThroughRecorder(relay.port(), dtls, &secrets));
+    QVERIFY(relay.capture().size() > 200);
+    for (const QString &secret : std::as_const(secrets))
+        QVERIFY2(relay.capture().contains(secret.toUtf8()) == !dtls, qPrintable(secret));
 }
 
 void tst_Dtls::reloadAppliesToNewDtlsSessions()
 {
-    QVERIFY(startTlsServer(m_a));
+    QVERIFY(startDtlsServer(m_a));
     auto alice = newSession();
     alice->setTrustedFingerprint(m_a.fingerprint);
     QVERIFY(logIn(alice.get(), m_server->port(), QStringLiteral("alice")));

@@ -1,8 +1,7 @@
 // TLS over TCP end to end (docs/SECURITY.md §5): a ChatServer with a certificate made at test time
 // by openssl, ClientSessions on loopback, a recording proxy in between for the capture check, and
 // the real confab-cli for what a user without a terminal sees.
-#include "testcertificates.h"
-#include "testsupport.h"
+#include "tlsfixture.h"
 
 #include "clientsession.h"
 #include "knownservers.h"
@@ -24,8 +23,6 @@ using State = Confab::ClientSession::State;
 
 namespace {
 
-constexpr int LoginTimeoutMs = 30000;
-constexpr int EventTimeoutMs = 10000;
 const QString Password = QStringLiteral("tls-test-password-7391");
 
 // A test certificate authority and a server certificate it signed for 127.0.0.1.
@@ -107,9 +104,15 @@ QString cliPath()
 
 } // namespace
 
-class tst_Tls : public QObject
+class tst_Tls : public QObject, private TlsFixture
 {
     Q_OBJECT
+public:
+    tst_Tls()
+        : TlsFixture(Password, ClientSession::Transport::Tcp)
+    {
+    }
+
 private slots:
     void initTestCase();
     void init();
@@ -132,77 +135,21 @@ private slots:
     void reloadServesTheNewCertificateAndKeepsSessions();
     void cliWithoutTerminalNeedsTheFingerprint();
     void serverProgramFlagsAndSighupReload();
-
-private:
-    // A TLS server with certificate A (copied, so reload tests can replace the files).
-    bool startTlsServer(const CertificateFiles &files);
-    std::unique_ptr<ClientSession> newSession(ClientSession::TlsMode mode = ClientSession::TlsMode::On);
-    // Connects and waits for the login; the session must trust the certificate by then.
-    static bool logIn(ClientSession *session, quint16 port, const QString &user);
-
-    QTemporaryDir m_certificates;
-    CertificateFiles m_a;
-    CertificateFiles m_b;
-    std::optional<QTemporaryDir> m_clientDir;
-    std::unique_ptr<TestServer> m_server;
-    QString m_serverCertificate; // the files the server reads (a copy of A, or whatever a test puts there)
-    QString m_serverKey;
 };
 
 void tst_Tls::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true);
-    QVERIFY2(QSslSocket::supportsSsl(), "no TLS backend in this Qt (libqt6network6's OpenSSL plugin)");
-    QVERIFY(m_certificates.isValid());
-    const auto a = makeSelfSigned(m_certificates.path(), QStringLiteral("a"), false);
-    const auto b = makeSelfSigned(m_certificates.path(), QStringLiteral("b"), true);
-    QVERIFY2(a && b, "openssl could not make the test certificates");
-    m_a = *a;
-    m_b = *b;
-    QVERIFY(!m_a.fingerprint.isEmpty());
-    QVERIFY(m_a.fingerprint != m_b.fingerprint);
+    QVERIFY2(makeCertificates(), "no TLS backend, or openssl could not make the test certificates");
 }
 
 void tst_Tls::init()
 {
-    m_clientDir.emplace();
-    QVERIFY(m_clientDir->isValid());
+    QVERIFY(makeClientDir());
 }
 
 void tst_Tls::cleanup()
 {
-    m_server.reset();
-    m_clientDir.reset();
-}
-
-bool tst_Tls::startTlsServer(const CertificateFiles &files)
-{
-    m_serverCertificate = m_clientDir->filePath(QStringLiteral("server.crt"));
-    m_serverKey = m_clientDir->filePath(QStringLiteral("server.key"));
-    if (!copyOver(files.certificate, m_serverCertificate) || !copyOver(files.key, m_serverKey))
-        return false;
-    QFile::setPermissions(m_serverKey, QFile::ReadOwner | QFile::WriteOwner);
-    ServerConfig config;
-    config.tlsCertificateFile = m_serverCertificate;
-    config.tlsKeyFile = m_serverKey;
-    m_server = std::make_unique<TestServer>(config);
-    return m_server->start() && m_server->server->isTlsEnabled();
-}
-
-std::unique_ptr<ClientSession> tst_Tls::newSession(ClientSession::TlsMode mode)
-{
-    auto session = std::make_unique<ClientSession>();
-    session->setTransport(ClientSession::Transport::Tcp);
-    session->setTlsMode(mode);
-    session->setKnownServersFile(m_clientDir->filePath(QStringLiteral("known_servers")));
-    return session;
-}
-
-bool tst_Tls::logIn(ClientSession *session, quint16 port, const QString &user)
-{
-    QSignalSpy list(session, &ClientSession::userListReceived);
-    session->connectToServer(QStringLiteral("127.0.0.1"), port, user, Password);
-    return list.wait(LoginTimeoutMs) && session->isLoggedIn();
+    dropServerAndClientDir();
 }
 
 void tst_Tls::badCertificateFilesStopTheServer_data()
@@ -499,38 +446,15 @@ void tst_Tls::captureHoldsNoSecretsOverTls_data()
 void tst_Tls::captureHoldsNoSecretsOverTls()
 {
     QFETCH(bool, tls);
-    if (tls) {
-        QVERIFY(startTlsServer(m_a));
-    } else {
-        m_server = std::make_unique<TestServer>();
-        QVERIFY(m_server->start());
-    }
+    QVERIFY(startServer(tls));
     RecordingProxy proxy(m_server->port());
     QVERIFY(proxy.listen());
-
-    // Bob connects directly; Alice through the proxy, so every byte of her session is recorded.
-    auto bob = newSession(tls ? ClientSession::TlsMode::On : ClientSession::TlsMode::Off);
-    bob->setTrustedFingerprint(m_a.fingerprint);
-    QVERIFY(logIn(bob.get(), m_server->port(), QStringLiteral("bob")));
-    auto alice = newSession(tls ? ClientSession::TlsMode::On : ClientSession::TlsMode::Off);
-    alice->setTrustedFingerprint(m_a.fingerprint);
-    QVERIFY(logIn(alice.get(), proxy.port(), QStringLiteral("alice")));
-    QCOMPARE(alice->isEncrypted(), tls);
-
-    const QString fromAlice = QStringLiteral("quixotic-zebra-lobby-text-from-alice");
-    const QString toAlice = QStringLiteral("vermilion-okapi-lobby-text-from-bob");
-    QSignalSpy atBob(bob.get(), &ClientSession::lobbyMessageReceived);
-    QSignalSpy atAlice(alice.get(), &ClientSession::lobbyMessageReceived);
-    alice->sendLobbyMessage(fromAlice);
-    QVERIFY(atBob.wait(EventTimeoutMs));
-    bob->sendLobbyMessage(toAlice);
-    QVERIFY(atAlice.wait(EventTimeoutMs));
-    QCOMPARE(atAlice.at(0).at(1).toString(), toAlice);
-
-    const QByteArray &capture = proxy.capture();
-    QVERIFY(capture.size() > 200);
-    for (const QString &secret : {Password, fromAlice, toAlice})
-        QCOMPARE(capture.contains(secret.toUtf8()), !tls);
+    // Every byte of Alice's session passes the proxy and is recorded.
+    QStringList secrets;
+    QVERIFY(chatThroughRecorder(proxy.port(), tls, &secrets));
+    QVERIFY(proxy.capture().size() > 200);
+    for (const QString &secret : std::as_const(secrets))
+        QVERIFY2(proxy.capture().contains(secret.toUtf8()) == !tls, qPrintable(secret));
 }
 
 void tst_Tls::reloadServesTheNewCertificateAndKeepsSessions()
