@@ -1,5 +1,7 @@
 #include "udpconnection.h"
 
+#include "udpsocketoptions.h"
+
 #include <QNetworkDatagram>
 #include <QUdpSocket>
 
@@ -323,6 +325,8 @@ void UdpConnection::startWith(const QHostAddress &address)
     // A client mostly receives (room traffic fans out to it): one Ack per few datagrams, not per
     // read, spares the server that shares one socket among all its clients.
     m_ownDriver->setDelayedAck(ReliableChannel::DefaultAckDelayMs, ReliableChannel::DefaultAckEveryDatagrams);
+    m_maxDatagramSize = UdpSocketOptions::enableLargeDatagrams(m_socket->socketDescriptor()); // path MTU discovery
+    m_ownDriver->setMaxDatagramSize(m_maxDatagramSize);
     attachDriver(m_ownDriver);
     qCDebug(lcUdp).noquote() << "connecting to" << address.toString() << m_peerPort << "over UDP from port"
                              << m_socket->localPort();
@@ -333,7 +337,7 @@ void UdpConnection::onReadyRead()
 {
     while (m_socket->hasPendingDatagrams()) {
         // One byte more than any Confab datagram, so an oversized one is seen (and dropped) as such.
-        const QNetworkDatagram datagram = m_socket->receiveDatagram(UdpWire::MaxDatagramSize + 1);
+        const QNetworkDatagram datagram = m_socket->receiveDatagram(m_maxDatagramSize + 1);
         if (!datagram.isValid())
             break;
         // After abort() the driver is detached but may still be finishing its Close: feed it.

@@ -116,6 +116,7 @@ private:
     UdpChannelDriver *m_ownDriver = nullptr;
     QHostAddress m_peerAddress;
     quint16 m_peerPort = 0;
+    int m_maxDatagramSize = UdpWire::BaseDatagramSize; // what the socket reads (path MTU discovery)
     int m_lookupId = -1;
 };
 

@@ -1,5 +1,7 @@
 #include "udplistener.h"
 
+#include "udpsocketoptions.h"
+
 #include <QNetworkDatagram>
 #include <QSet>
 #include <QUdpSocket>
@@ -93,6 +95,8 @@ bool UdpListener::bind(const QHostAddress &address, quint16 port, QString *error
     // system's default (about 200 KiB, some 300 small datagrams) a burst of acknowledgements from
     // a few hundred room members overflows it. The kernel caps the size at net.core.rmem_max.
     m_socket->setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, ReceiveBufferBytes);
+    // Path MTU discovery: don't-fragment set, datagrams up to this size read and advertised.
+    m_maxDatagramSize = UdpSocketOptions::enableLargeDatagrams(m_socket->socketDescriptor());
     sockaddr_storage local{};
     socklen_t localLength = sizeof local;
     if (::getsockname(int(m_socket->socketDescriptor()), reinterpret_cast<sockaddr *>(&local), &localLength) == 0)
@@ -121,7 +125,7 @@ void UdpListener::onReadyRead()
     QSet<UdpChannelDriver *> seen;
     for (int read = 0; read < MaxDatagramsPerRead && m_socket->hasPendingDatagrams(); ++read) {
         // One byte more than any Confab datagram, so an oversized one is seen (and dropped) as such.
-        const QNetworkDatagram datagram = m_socket->receiveDatagram(UdpWire::MaxDatagramSize + 1);
+        const QNetworkDatagram datagram = m_socket->receiveDatagram(m_maxDatagramSize + 1);
         if (!datagram.isValid())
             break;
         ++m_stats.datagramsIn;
@@ -223,6 +227,7 @@ void UdpListener::admit(const Key &key, const QByteArray &datagram)
             m_socket->writeDatagram(bytes, address, port);
             ++m_stats.datagramsOut;
         });
+    driver->setMaxDatagramSize(m_maxDatagramSize);
     auto *connection = new UdpServerConnection(driver, address, port);
     m_entries.insert(key, Entry{driver, connection});
     connect(driver, &UdpChannelDriver::discardable, this, [this, key] { discard(key); });
