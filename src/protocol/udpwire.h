@@ -180,8 +180,8 @@ constexpr int MaxBundleParts = 32;
 // The largest payload a bundle takes: one that still fits a BundlePart of BaseDatagramSize alone.
 constexpr int MaxBundleablePayload = BaseDatagramSize - BundlePartHeaderSize - BundleEntryHeaderSize; // 1173
 static_assert(MaxBundleablePayload <= MaxFragmentPayload, "a bundled payload is never fragmented");
-// Cut greedily at BaseDatagramSize, each part but the last is more than half full, so a bundle of
-// LargestDatagramSize never needs more than MaxBundleParts parts.
+// Cut greedily at BaseDatagramSize, two consecutive parts together hold more entry bytes than one
+// part has room for, so a bundle of LargestDatagramSize takes at most 16 parts (< MaxBundleParts).
 static_assert(2 * (LargestDatagramSize / (BaseDatagramSize - BundlePartHeaderSize) + 1) <= MaxBundleParts,
               "MaxBundleParts must cover a bundle of LargestDatagramSize");
 // Bytes a payload of `size` bytes takes inside a bundle.
