@@ -373,6 +373,7 @@ private slots:
     void lostProbeIsNotDataLoss();
     void blackHoleFallsBackToBase();
     void oversizedDatagramsDropped();
+    void bundlePartsJoined();
     void largeDatagramTransfer_data();
     void largeDatagramTransfer();
 };
@@ -2277,6 +2278,72 @@ void tst_ReliableChannel::oversizedDatagramsDropped()
     QCOMPARE(plain.oversizedDropped(), 1u);
     QCOMPARE(plain.offeredFeatures() & UdpWire::FeatureLargeDatagrams, 0);
     QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+}
+
+void tst_ReliableChannel::bundlePartsJoined()
+{
+    // The receiving side of BundlePart, datagram by datagram: parts are joined in part order, a
+    // seq is acknowledged only once complete, a whole bundle may overtake its parts, and parts
+    // that disagree on their count fail the channel.
+    Harness h(76, cleanLink(10));
+    advertise(h, Largest, Largest);
+    QVERIFY(h.connectAndWait());
+    QVERIFY(searchSettles(h));
+    Channel &c = h.client;
+    const quint32 id = c.connectionId();
+    auto part = [&](quint32 seq, int index, int count, const QList<QByteArray> &payloads) {
+        UdpWire::Datagram d;
+        d.kind = Kind::BundlePart;
+        d.connectionId = id;
+        d.seq = seq;
+        d.partIndex = quint8(index);
+        d.partCount = quint8(count);
+        d.payloads = payloads;
+        return UdpWire::encode(d);
+    };
+    auto ackOf = [&]() {
+        quint32 ack = 0;
+        for (const QByteArray &bytes : c.takeDatagrams()) {
+            UdpWire::Datagram d;
+            if (UdpWire::decode(bytes, &d) == UdpWire::DecodeError::None && d.kind == Kind::Ack)
+                ack = d.ack;
+        }
+        return ack;
+    };
+
+    QVERIFY(c.handleDatagram(part(0, 1, 2, {"c", "d"}), h.now));
+    QVERIFY(c.takePayloads().isEmpty());
+    QCOMPARE(ackOf(), 0u); // a part alone acknowledges nothing
+    QCOMPARE(c.reassemblyBytes(), 2);
+    QVERIFY(c.handleDatagram(part(0, 1, 2, {"c", "d"}), h.now)); // resent: nothing new
+    QCOMPARE(c.reassemblyBytes(), 2);
+    QVERIFY(c.handleDatagram(part(0, 0, 2, {"a", "b"}), h.now));
+    QCOMPARE(c.takePayloads(), (QList<QByteArray>{"a", "b", "c", "d"}));
+    QCOMPARE(ackOf(), 1u);
+    QCOMPARE(c.reassemblyBytes(), 0);
+
+    // The whole bundle overtakes its parts.
+    QVERIFY(c.handleDatagram(part(1, 0, 3, {"x"}), h.now));
+    UdpWire::Datagram whole;
+    whole.kind = Kind::Bundle;
+    whole.connectionId = id;
+    whole.seq = 1;
+    whole.payloads = {"x", "y", "z"};
+    QVERIFY(c.handleDatagram(UdpWire::encode(whole), h.now));
+    QCOMPARE(c.takePayloads(), (QList<QByteArray>{"x", "y", "z"}));
+    QCOMPARE(ackOf(), 2u);
+    QCOMPARE(c.reassemblyBytes(), 0);
+    QVERIFY(c.handleDatagram(part(1, 1, 3, {"y"}), h.now)); // a late part of it: a duplicate
+    QVERIFY(c.takePayloads().isEmpty());
+    QCOMPARE(c.reassemblyBytes(), 0);
+    QVERIFY(c.takeEvents().isEmpty()); // nothing went wrong (the harness took Connected)
+
+    // Parts of one seq that disagree on how many there are: the peer broke the protocol.
+    QVERIFY(c.handleDatagram(part(2, 0, 2, {"p"}), h.now));
+    c.handleDatagram(part(2, 1, 3, {"q"}), h.now);
+    QCOMPARE(c.takeEvents(), QList<Event>{Event::ProtocolError});
+    QCOMPARE(c.state(), Channel::State::Failed);
+    QCOMPARE(c.reassemblyBytes(), 0);
 }
 
 void tst_ReliableChannel::largeDatagramTransfer_data()

@@ -43,10 +43,7 @@ Datagram shortDatagram(Kind kind, quint32 connectionId)
 
 qsizetype ReliableChannel::Incoming::payloadBytes() const
 {
-    qsizetype bytes = fragment.size() + totalSize(payloads);
-    for (const QList<QByteArray> &part : parts)
-        bytes += totalSize(part);
-    return bytes;
+    return fragment.size() + totalSize(payloads);
 }
 
 ReliableChannel::ReliableChannel(Role role, quint32 connectionId)
@@ -215,6 +212,7 @@ void ReliableChannel::releaseBuffers()
     m_sendBufferBytes = 0;
     for (Incoming &slot : m_rcv)
         slot = Incoming();
+    m_partials.clear();
     m_rcvBufferedBytes = 0;
     m_rcvBufferedCount = 0;
     m_partial = QByteArray();
@@ -684,10 +682,8 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
         if (!storePart(slot, d, now))
             return; // not complete yet (or the peer broke the protocol)
     } else {
-        if (slot.partCount != 0) { // the whole bundle overtook its parts: they are not needed
-            m_rcvBufferedBytes -= slot.payloadBytes();
-            slot = Incoming();
-        }
+        if (!m_partials.empty())
+            dropPartial(d.seq); // the whole bundle overtook its parts: they are not needed
         slot.present = true;
         slot.kind = d.kind;
         slot.fragmentIndex = d.fragmentIndex;
@@ -712,33 +708,45 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
 
 bool ReliableChannel::storePart(Incoming &slot, Datagram &d, qint64 now)
 {
-    if (slot.partCount != 0 && slot.partCount != d.partCount) {
+    // Only sequence numbers inside the receive window get here, so m_partials holds at most
+    // WindowDatagrams entries, and their bytes count against MaxReassemblyBytes.
+    PartialBundle &partial = m_partials[d.seq];
+    if (partial.partCount != 0 && partial.partCount != d.partCount) {
         fail(QStringLiteral("bundle part %1/%2 where %3 parts were announced")
-                 .arg(d.partIndex).arg(d.partCount).arg(slot.partCount), now);
+                 .arg(d.partIndex).arg(d.partCount).arg(partial.partCount), now);
         return false;
     }
     const quint32 bit = quint32(1) << d.partIndex;
-    if (slot.partsSeen & bit)
+    if (partial.partsSeen & bit)
         return false; // a part resent with the others: acknowledged, nothing new
-    if (slot.partCount == 0) {
-        slot.partCount = d.partCount;
-        slot.parts.resize(d.partCount);
+    if (partial.partCount == 0) {
+        partial.partCount = d.partCount;
+        partial.parts.resize(d.partCount);
     }
-    slot.partsSeen |= bit;
+    partial.partsSeen |= bit;
     m_rcvBufferedBytes += totalSize(d.payloads);
-    slot.parts[d.partIndex] = std::move(d.payloads);
+    partial.parts[d.partIndex] = std::move(d.payloads);
     const quint32 all = d.partCount == 32 ? ~quint32(0) : (quint32(1) << d.partCount) - 1;
-    if (slot.partsSeen != all)
+    if (partial.partsSeen != all)
         return false;
-    // Complete: from here on it is the Bundle it stands for.
-    slot.kind = Kind::Bundle;
-    for (QList<QByteArray> &part : slot.parts)
-        slot.payloads.append(std::move(part));
-    slot.parts.clear();
-    slot.partsSeen = 0;
-    slot.partCount = 0;
+    // Complete: from here on it is the Bundle it stands for (its bytes stay counted).
     slot.present = true;
+    slot.kind = Kind::Bundle;
+    slot.payloads.clear();
+    for (QList<QByteArray> &part : partial.parts)
+        slot.payloads.append(std::move(part));
+    m_partials.erase(d.seq);
     return true;
+}
+
+void ReliableChannel::dropPartial(quint32 seq)
+{
+    const auto it = m_partials.find(seq);
+    if (it == m_partials.end())
+        return;
+    for (const QList<QByteArray> &part : it->second.parts)
+        m_rcvBufferedBytes -= totalSize(part);
+    m_partials.erase(it);
 }
 
 void ReliableChannel::deliverInOrder(Incoming &in, qint64 now)

@@ -30,6 +30,7 @@
 
 #include <array>
 #include <deque>
+#include <map>
 
 namespace Confab {
 
@@ -245,11 +246,14 @@ private:
         quint8 fragmentCount = 0;
         QByteArray fragment;
         QList<QByteArray> payloads; // Bundle
-        // BundleParts of a bundle not complete yet (present stays false until it is)
+        qsizetype payloadBytes() const;
+    };
+    // The BundleParts received of a bundle not complete yet (rare: only after a black hole), kept
+    // beside the receive window rather than in every slot of it.
+    struct PartialBundle {
         quint32 partsSeen = 0;
         quint8 partCount = 0;
         QList<QList<QByteArray>> parts;
-        qsizetype payloadBytes() const;
     };
 
     void emitEvent(Event event) { m_events.append(event); }
@@ -269,6 +273,7 @@ private:
     void maybeProbe(qint64 now);
     bool handleSizeProbe(const UdpWire::Datagram &d, qint64 now);
     bool storePart(Incoming &slot, UdpWire::Datagram &d, qint64 now);
+    void dropPartial(quint32 seq);
     void emitDatagram(const UdpWire::Datagram &datagram);
     void emitAccept();
     void emitAckCarrier(UdpWire::Kind kind, quint32 seq);
@@ -321,6 +326,7 @@ private:
 
     // Receiving: slot seq % WindowDatagrams holds seq for seq in [m_rcvNext, m_rcvNext + window).
     std::array<Incoming, UdpWire::WindowDatagrams> m_rcv;
+    std::map<quint32, PartialBundle> m_partials; // by seq, within the receive window
     quint32 m_rcvNext = 0;
     qsizetype m_rcvBufferedBytes = 0;
     int m_rcvBufferedCount = 0;
