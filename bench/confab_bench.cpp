@@ -12,6 +12,7 @@
 // produces is sent once per batch, so acknowledgements go out once per read batch.
 #include "message.h"
 #include "reliablechannel.h"
+#include "udpsocketoptions.h"
 
 #include <QCoreApplication>
 #include <QCommandLineParser>
@@ -218,6 +219,10 @@ struct Options {
     std::string password = "benchpass";
     std::string room = "bench";
     double idleSettle = 2;       // idle mode: seconds to wait before reading memory
+    // --udp: the largest datagram each session advertises and reads (path MTU discovery, as
+    // UdpConnection does); BaseDatagramSize = no large datagrams (an older client); 1472 = what an
+    // Ethernet path (MTU 1,500) would let discovery find.
+    int udpMaxDatagram = UdpWire::LargestDatagramSize;
     bool idleWarmUp = true;      // idle mode: make the accounts before the baseline
     int logins = 20;             // login mode: logins to complete
     int loginConcurrency = 4;
@@ -295,6 +300,11 @@ private:
     std::string failure;
     uint64_t nextRequestId = 10;
     char readBuffer[256 * 1024];
+    static constexpr int UdpBatchSize = 64;
+    static constexpr size_t UdpSlotSize = UdpWire::LargestDatagramSize + 1; // an oversized datagram shows as such
+    char udpReadBuffer[UdpBatchSize * UdpSlotSize];
+    uint64_t udpBytesIn = 0;
+    int udpLargestIn = 0;
     // --udp
     int64_t nextTimerScanMs = 0;
     uint64_t udpDatagramsIn = 0, udpDatagramsOut = 0, udpSendFailures = 0;
@@ -572,6 +582,7 @@ bool Bench::openUdpClient(Client &c)
     c.channel = std::make_unique<ReliableChannel>(ReliableChannel::Role::Client, ReliableChannel::randomConnectionId());
     // As UdpConnection, the client the bench stands in for, does.
     c.channel->setDelayedAck(ReliableChannel::DefaultAckDelayMs, ReliableChannel::DefaultAckEveryDatagrams);
+    c.channel->setMaxDatagramSize(std::min(o.udpMaxDatagram, UdpSocketOptions::enableLargeDatagrams(c.fd)));
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = uint32_t(c.index);
@@ -585,13 +596,12 @@ void Bench::onUdpReadable(Client &c)
 {
     // Everything waiting on the socket, a batch per recvmmsg(), into the channel; then one drain,
     // so the acknowledgements for the whole batch leave in one Ack (or ride on our next datagram).
-    constexpr int BatchSize = 64;
-    constexpr size_t SlotSize = UdpWire::MaxDatagramSize + 1; // an oversized datagram shows as such
-    static_assert(BatchSize * SlotSize <= sizeof readBuffer, "the read buffer holds one batch");
+    constexpr int BatchSize = UdpBatchSize;
+    constexpr size_t SlotSize = UdpSlotSize;
     mmsghdr messages[BatchSize];
     iovec buffers[BatchSize];
     for (int i = 0; i < BatchSize; ++i) {
-        buffers[i] = {readBuffer + size_t(i) * SlotSize, SlotSize};
+        buffers[i] = {udpReadBuffer + size_t(i) * SlotSize, SlotSize};
         messages[i] = {};
         messages[i].msg_hdr.msg_iov = &buffers[i];
         messages[i].msg_hdr.msg_iovlen = 1;
@@ -605,6 +615,8 @@ void Bench::onUdpReadable(Client &c)
         const qint64 now = nowMs();
         for (int i = 0; i < n; ++i) {
             ++udpDatagramsIn;
+            udpBytesIn += messages[i].msg_len;
+            udpLargestIn = std::max(udpLargestIn, int(messages[i].msg_len));
             // The channel copies what it keeps, so the datagram can stay in the read buffer.
             c.channel->handleDatagram(QByteArray::fromRawData(static_cast<const char *>(buffers[i].iov_base),
                                                               qsizetype(messages[i].msg_len)),
@@ -933,6 +945,8 @@ int Bench::runFanout()
     const ProcSample before = sampleProcess(o.serverPid);
     const double benchCpuBefore = ownCpuSeconds();
     const uint64_t datagramsInBefore = udpDatagramsIn, datagramsOutBefore = udpDatagramsOut;
+    const uint64_t bytesInBefore = udpBytesIn;
+    udpLargestIn = 0;
     measuring = true;
     firstSend = nowUs();
     lastDelivery = firstSend;
@@ -977,6 +991,12 @@ int Bench::runFanout()
         std::printf("  udp: %" PRIu64 " datagrams in, %" PRIu64 " out (%" PRIu64 " send failures), %llu resent by the bench\n",
                     udpDatagramsIn - datagramsInBefore, udpDatagramsOut - datagramsOutBefore, udpSendFailures,
                     static_cast<unsigned long long>(benchRetransmissions));
+    if (o.udp) {
+        const uint64_t in = udpDatagramsIn - datagramsInBefore;
+        std::printf("  udp: datagrams in: mean %.0f bytes, largest %d (sessions read up to %d)\n",
+                    in > 0 ? double(udpBytesIn - bytesInBefore) / double(in) : 0.0, udpLargestIn,
+                    o.udpMaxDatagram);
+    }
     // One machine-readable line for scripts.
     std::printf("RESULT mode=fanout server=%s transport=%s N=%d S=%d M=%d expected=%" PRIu64 " delivered=%" PRIu64
                 " lost=%" PRIu64 " ooo=%" PRIu64 " seconds=%.3f dps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f"
@@ -1150,6 +1170,9 @@ int main(int argc, char *argv[])
     const auto concurrency = opt("login-concurrency", "Login mode: logins in progress at once (default 4).", "n", "4");
     const auto noWarmUp = opt("no-warm-up", "Idle mode: do not make the accounts before the baseline.");
     const auto settle = opt("idle-settle", "Idle mode: seconds to wait before reading memory (default 2).", "s", "2");
+    const auto udpMax = opt("udp-max-datagram",
+                            "--udp: largest datagram each session advertises and reads, 1200 (no path MTU "
+                            "discovery) to 8952 (default 8952; 1472 = an Ethernet path).", "bytes", "8952");
     parser.process(app);
 
     Options o;
@@ -1174,6 +1197,7 @@ int main(int argc, char *argv[])
     o.loginConcurrency = qMax(1, parser.value(concurrency).toInt());
     o.idleSettle = parser.value(settle).toDouble();
     o.idleWarmUp = !parser.isSet(noWarmUp);
+    o.udpMaxDatagram = qBound(UdpWire::BaseDatagramSize, parser.value(udpMax).toInt(), UdpWire::LargestDatagramSize);
     if (o.udp && o.irc) {
         std::fprintf(stderr, "confab-bench: --udp is Confab's transport; IRC has none\n");
         return 2;

@@ -102,6 +102,11 @@ def bundle(conn, seq, ack, payloads):
     return full(12, conn, seq, ack, 0, body)
 
 
+def bundlepart(conn, seq, ack, index, count, payloads):
+    body = bytes([index, count, len(payloads)]) + b"".join(struct.pack(">H", len(p)) + p for p in payloads)
+    return full(15, conn, seq, ack, 0, body)
+
+
 def main():
     payloads = {name: cbor(m) for name, m in MESSAGES.items()}
     for name, p in payloads.items():
@@ -141,6 +146,21 @@ def main():
     write("udpdatagram", "probe", udp(10, 0xdeadbeef, b"\0" * 10))
     write("udpdatagram", "probereply", udp(11, 0xdeadbeef, struct.pack(">HI", 3, 1) + b"\0" * 4))
     write("udpdatagram", "seed002-text", b"PROBE")
+    # Path MTU discovery (PROTOCOL-UDP.md §2.1): features 3 = bundles + large datagrams.
+    write("udpdatagram", "hellowithcookie-large",
+          udp(3, conn, b"\0\0\0\x10" + b"\x11" * 32 + struct.pack(">HH", 3, 8952)).ljust(1200, b"\0"))
+    write("udpdatagram", "hellowithcookie-large-too-small",
+          udp(3, conn, b"\0\0\0\x10" + b"\x11" * 32 + struct.pack(">HH", 3, 1199)).ljust(1200, b"\0"))
+    write("udpdatagram", "accept-large", udp(4, conn, struct.pack(">HH", 3, 1472)))
+    write("udpdatagram", "accept-large-without-feature", udp(4, conn, struct.pack(">HH", 1, 1472)))
+    write("udpdatagram", "sizeprobe-1452", udp(13, conn, struct.pack(">I", 1)).ljust(1452, b"\0"))
+    write("udpdatagram", "sizeprobe-8952", udp(13, conn, struct.pack(">I", 3)).ljust(8952, b"\0"))
+    write("udpdatagram", "sizeprobe-oversized", udp(13, conn, struct.pack(">I", 4)).ljust(8953, b"\0"))
+    write("udpdatagram", "sizeprobeack", udp(14, conn, struct.pack(">IH", 1, 1452)))
+    write("udpdatagram", "bundle-large", bundle(conn, 8, 1, [b"m" * 140] * 60))
+    write("udpdatagram", "bundlepart", bundlepart(conn, 9, 1, 1, 2, [b"ab", b"xyz"]))
+    write("udpdatagram", "bundlepart-bad-index", bundlepart(conn, 9, 1, 2, 2, [b"ab"]))
+    write("udpdatagram", "bundlepart-one-part", bundlepart(conn, 9, 1, 0, 1, [b"ab"]))
 
     def rec(op, body):
         return bytes([op]) + struct.pack(">H", len(body)) + body
@@ -162,6 +182,17 @@ def main():
     write("reliablechannel", "timers-and-close",
           b"".join([rec(0, hwc), rec(2, b"x" * 5000), rec(1, b"\0" * 1000), rec(1, b"\0" * 2000),
                     rec(0, full(6, conn, 0, 5, 0)), rec(0, full(8, conn, 0, 0, 0)), rec(1, b"\0" * 300)]))
+
+    # A client that reads large datagrams: probes both ways, a large bundle, then one in parts.
+    hwcl = udp(3, conn, b"\0\0\0\x10" + b"\x11" * 32 + struct.pack(">HH", 3, 8952)).ljust(1200, b"\0")
+    many = [payloads["postlobby"]] * 40
+    write("reliablechannel", "large-datagrams",
+          b"".join([rec(0, hwcl), rec(1, b"\0" * 1), rec(0, udp(14, conn, struct.pack(">IH", 1, 1452))),
+                    rec(0, udp(13, conn, struct.pack(">I", 7)).ljust(1472, b"\0")),
+                    rec(0, bundle(conn, 0, 0, many)),
+                    rec(0, bundlepart(conn, 1, 0, 1, 2, many[:3])), rec(0, bundlepart(conn, 1, 0, 0, 2, many[:5])),
+                    rec(2, b"s1"), rec(2, b"s2"), rec(2, b"s3"), rec(1, b"\x03\xe8"),
+                    rec(0, full(6, conn, 0, 1, 0)), rec(3, b"")]))
 
     lines = b"hello\nworld\r\n\xff\xfe invalid utf-8\n" + "caf\u00e9 \u4e16\u754c\n".encode() + b"no newline at the end"
     write("directchat", "lines", b"\x00\x00" + lines)

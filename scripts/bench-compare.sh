@@ -6,10 +6,14 @@
 #   scripts/bench-compare.sh                 # every workload, 3 runs each
 #   RUNS=5 WORKLOADS="A B" scripts/bench-compare.sh
 #   WORKLOADS="A AU" scripts/bench-compare.sh   # A, and A over Confab's reliable UDP
+#   WORKLOADS="A AU AE AB" scripts/bench-compare.sh   # ... also capped at 1,472 and at 1,200 bytes
 #
 # Environment: BUILD_DIR (default build-bench), RUNS (3), WORKLOADS ("A B C D L"; AU = A over
-# Confab's reliable UDP, compared with Confab's own A over TCP, which it runs too if A is not
-# listed; ngircd has no UDP), NICE (-20 when root: the machine may be shared),
+# Confab's reliable UDP with path MTU discovery, AE = the same with the clients reading at most
+# 1,472-byte datagrams (what discovery finds on an Ethernet path, MTU 1,500), AB = the same at the
+# 1,200-byte base size (clients that do not advertise large datagrams); each compared with
+# Confab's own A over TCP, which it runs too if A is not listed; ngircd has no UDP), NICE (-20
+# when root: the machine may be shared),
 # SERVER_CPU (0) and BENCH_CPU (1) for taskset, CONFAB_PORT (47100), IRC_PORT (47101).
 # Everything listens on 127.0.0.1 only; servers are stopped by their process id.
 set -euo pipefail
@@ -157,10 +161,14 @@ for w in $WORKLOADS; do
     B) run_workload B confab "${B[@]}"; run_workload B irc "${B[@]}" ;;
     C) run_workload C confab "${C[@]}"; run_workload C irc "${C[@]}" ;;
     D) run_workload D confab "${D[@]}"; run_workload D irc "${D[@]}" ;;
-    AU)
-        run_workload AU confab "${A[@]}" --udp
+    AU|AE|AB)
+        case $w in
+        AU) run_workload AU confab "${A[@]}" --udp ;;
+        AE) run_workload AE confab "${A[@]}" --udp --udp-max-datagram 1472 ;;
+        AB) run_workload AB confab "${A[@]}" --udp --udp-max-datagram 1200 ;;
+        esac
         # The ratio is to Confab's own TCP figure: measure it in this session if A did not.
-        [[ " $WORKLOADS " == *" A "* ]] || run_workload A confab "${A[@]}" ;;
+        [[ " $WORKLOADS " == *" A "* || -n "${RESULTS["A confab"]:-}" ]] || run_workload A confab "${A[@]}" ;;
     L)
         for run in $(seq "$RUNS"); do
             start_confab --no-limits # the real password cost
@@ -174,7 +182,7 @@ done
 
 echo
 echo "Medians of $RUNS runs; server on CPU $SERVER_CPU, bench on CPU $BENCH_CPU ($(nproc) CPUs, $(uname -r))"
-[[ " $WORKLOADS " == " AU " ]] || printf '%-34s %14s %14s %8s\n' "workload / figure" "confab" "ngircd" "ratio"
+[[ " $WORKLOADS " == *" A "* || " $WORKLOADS " == *" B "* || " $WORKLOADS " == *" C "* || " $WORKLOADS " == *" D "* ]] && printf '%-34s %14s %14s %8s\n' "workload / figure" "confab" "ngircd" "ratio"
 row() { # label workload key
     local c i
     c=$(stat_of "$2" confab "$3"); i=$(stat_of "$2" irc "$3")
@@ -195,12 +203,15 @@ for w in $WORKLOADS; do
         ;;
     D)
         row "D server bytes per idle session" D bytes_per_session ;;
-    AU)
-        printf '%-40s %14s %14s %8s\n' "A over UDP (Confab only)" "confab udp" "confab tcp" "udp/tcp"
+    AU|AE|AB)
+        case $w in
+        AU) label="A over UDP" ;; AE) label="A/UDP max 1472" ;; AB) label="A/UDP max 1200" ;;
+        esac
+        printf '%-40s %14s %14s %8s\n' "$label (Confab only)" "confab udp" "confab tcp" "udp/tcp"
         for key in "deliveries/s:dps" "deliveries per server CPU s:dpcpu" "lost:lost" "out-of-order:ooo" \
                    "latency p50 ms:p50_ms" "latency p99 ms:p99_ms" "server CPU s:server_cpu_s" "bench CPU s:bench_cpu_s"; do
-            u=$(stat_of AU confab "${key#*:}"); t=$(stat_of A confab "${key#*:}")
-            printf '%-40s %14s %14s %8s\n' "A over UDP ${key%%:*}" "$u" "$t" "$(ratio "$u" "$t")"
+            u=$(stat_of "$w" confab "${key#*:}"); t=$(stat_of A confab "${key#*:}")
+            printf '%-40s %14s %14s %8s\n' "$label ${key%%:*}" "$u" "$t" "$(ratio "$u" "$t")"
         done ;;
     L)
         printf '%-34s %14s\n' "L logins/s (real password cost)" "$(stat_of L confab logins_per_s)" ;;

@@ -23,7 +23,7 @@ CC=clang CXX=clang++ cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Rel
     -DCONFAB_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null || exit 1
 cmake --build "$build" --target confab_fuzzers --parallel "$(nproc)" || exit 1
 
-declare -A maxlen=([framedecoder]=200000 [message]=65536 [udpdatagram]=1300 [reliablechannel]=30000 [directchat]=70000)
+declare -A maxlen=([framedecoder]=200000 [message]=65536 [udpdatagram]=9000 [reliablechannel]=30000 [directchat]=70000)
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 failed=0

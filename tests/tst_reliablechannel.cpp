@@ -44,7 +44,8 @@ bool traceEnabled()
 Kind kindOf(const QByteArray &bytes)
 {
     UdpWire::Datagram d;
-    return UdpWire::decode(bytes, &d) == UdpWire::DecodeError::None ? d.kind : Kind::Invalid;
+    return UdpWire::decode(bytes, &d, UdpWire::LargestDatagramSize) == UdpWire::DecodeError::None ? d.kind
+                                                                                                 : Kind::Invalid;
 }
 
 // Deterministic message content: a test can regenerate what the other side must have received.
@@ -79,6 +80,11 @@ struct Harness {
 
     int serversCreated = 0;
     quint16 serverFeatures = UdpWire::SupportedFeatures; // 0 stands in for an older server
+    int serverMaxDatagram = UdpWire::BaseDatagramSize;   // the server channel's setMaxDatagramSize()
+    // UDP payload bytes the path carries (0: any). Larger datagrams are lost, never fragmented, as
+    // with the don't-fragment bit set; a test changes it to move the path under a channel.
+    int pathMtu = 0;
+    quint64 pathDrops = 0;
     bool forgetServerWhenFinished = false; // like an adapter freeing a channel once it may
     std::function<void(int side, const QByteArray &payload)> onPayload;
     std::function<bool(int from, const QByteArray &datagram)> dropIf; // deliberate losses
@@ -106,19 +112,34 @@ struct Harness {
         flush();
     }
 
+    // The largest datagram `side` may be sent: what it advertised, else the base size.
+    int readLimit(int side) const
+    {
+        const quint16 offered = side == ClientSide ? client.offeredFeatures()
+                                : server           ? server->offeredFeatures()
+                                                   : (serverMaxDatagram > UdpWire::BaseDatagramSize ? serverFeatures : 0);
+        if (!(offered & UdpWire::FeatureLargeDatagrams))
+            return UdpWire::BaseDatagramSize;
+        return side == ClientSide ? client.maxDatagramSize() : serverMaxDatagram;
+    }
+
     void transmit(int from, const QByteArray &bytes)
     {
-        if (bytes.size() > UdpWire::MaxDatagramSize && violation.isEmpty())
+        if (bytes.size() > readLimit(1 - from) && violation.isEmpty())
             violation = QStringLiteral("datagram of %1 bytes").arg(bytes.size());
         if (tap)
             tap(from, bytes);
         if (dropIf && dropIf(from, bytes))
             return;
+        if (pathMtu > 0 && bytes.size() > pathMtu) {
+            ++pathDrops;
+            return;
+        }
         const quint64 lostBefore = link.stats().lost;
         link.send(1 - from, bytes, now);
         if (traceEnabled()) {
             UdpWire::Datagram d;
-            UdpWire::decode(bytes, &d);
+            UdpWire::decode(bytes, &d, UdpWire::LargestDatagramSize);
             qInfo("%7lld %s %-15s seq=%u ack=%u sack=%016llx %s", now - StartMs, from == ClientSide ? "C>S" : "S>C",
                   qPrintable(UdpWire::kindName(d.kind)), d.seq, d.ack, d.sack,
                   link.stats().lost > lostBefore ? "lost" : "");
@@ -180,6 +201,7 @@ struct Harness {
         case UdpWire::GateVerdict::Action::Admit:
             server = std::make_unique<Channel>(Channel::Role::Server, v.connectionId);
             server->setOfferedFeatures(serverFeatures);
+            server->setMaxDatagramSize(serverMaxDatagram);
             ++serversCreated;
             server->handleDatagram(a.bytes, now);
             break;
@@ -343,6 +365,17 @@ private slots:
     void bundledTransfer();
     void noBundlesUnlessAgreed_data();
     void noBundlesUnlessAgreed();
+    void largeDatagramWireFormat();
+    void largeDatagramsOnlyWhenAdvertised_data();
+    void largeDatagramsOnlyWhenAdvertised();
+    void acknowledgedProbeRaisesSize_data();
+    void acknowledgedProbeRaisesSize();
+    void lostProbeIsNotDataLoss();
+    void blackHoleFallsBackToBase();
+    void oversizedDatagramsDropped();
+    void bundlePartsJoined();
+    void largeDatagramTransfer_data();
+    void largeDatagramTransfer();
 };
 
 void tst_ReliableChannel::wireFormat()
@@ -1783,6 +1816,637 @@ void tst_ReliableChannel::noBundlesUnlessAgreed()
     QCOMPARE(bundles[ClientSide] > 0, clientMayBundle);
     QCOMPARE(bundles[ServerSide] > 0, serverMayBundle);
     QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+}
+
+namespace {
+
+constexpr int Largest = UdpWire::LargestDatagramSize;
+constexpr int Base = UdpWire::BaseDatagramSize;
+
+// A harness whose two ends both read (and advertise) `clientMax` / `serverMax` bytes.
+void advertise(Harness &h, int clientMax, int serverMax)
+{
+    h.client.setMaxDatagramSize(clientMax);
+    h.serverMaxDatagram = serverMax;
+}
+
+// Runs until both ends have nothing left to discover (or the limit passes).
+bool searchSettles(Harness &h, qint64 limitMs = 60'000)
+{
+    return h.runUntil([&] { return h.bothConnected() && !h.client.pathMtu().isSearching()
+                                   && !h.server->pathMtu().isSearching(); },
+                      h.now + limitMs);
+}
+
+} // namespace
+
+void tst_ReliableChannel::largeDatagramWireFormat()
+{
+    using UdpWire::DecodeError;
+    const quint32 id = 0xa1b2c3d4;
+    UdpWire::Datagram d;
+
+    // HelloWithCookie: the size at offset 44, only with FeatureLargeDatagrams.
+    UdpWire::Datagram hello = shortDatagram(Kind::HelloWithCookie, id);
+    hello.cookie = QByteArray(UdpWire::CookieSize, '\x11');
+    hello.features = UdpWire::FeatureBundles | UdpWire::FeatureLargeDatagrams;
+    hello.maxDatagramSize = 8952;
+    QByteArray bytes = UdpWire::encode(hello);
+    QCOMPARE(bytes.size(), Base);
+    QCOMPARE(bytes.mid(42, 4), QByteArray::fromHex("000322f8"));
+    QCOMPARE(UdpWire::decode(bytes, &d), DecodeError::None);
+    QCOMPARE(d.maxDatagramSize, quint16(8952));
+    bytes[44] = 0x04; bytes[45] = char(0xaf); // 1199: below the base size
+    QCOMPARE(UdpWire::decode(bytes, &d), DecodeError::BadSize);
+    bytes[42] = 0; bytes[43] = 1;             // without the feature the bytes are padding
+    QCOMPARE(UdpWire::decode(bytes, &d), DecodeError::None);
+    QCOMPARE(d.maxDatagramSize, quint16(0));
+
+    // Accept: 10 bytes exactly when large datagrams are agreed.
+    UdpWire::Datagram accept = shortDatagram(Kind::Accept, id);
+    accept.features = UdpWire::FeatureBundles | UdpWire::FeatureLargeDatagrams;
+    accept.maxDatagramSize = 1472;
+    bytes = UdpWire::encode(accept);
+    QCOMPARE(bytes, QByteArray::fromHex("c104a1b2c3d4000305c0"));
+    QCOMPARE(UdpWire::decode(bytes, &d), DecodeError::None);
+    QCOMPARE(d.features, accept.features);
+    QCOMPARE(d.maxDatagramSize, quint16(1472));
+    QCOMPARE(UdpWire::decode(QByteArray::fromHex("c104a1b2c3d40003"), &d), DecodeError::BadSize);     // no size
+    QCOMPARE(UdpWire::decode(QByteArray::fromHex("c104a1b2c3d4000105c0"), &d), DecodeError::BadSize); // size, no feature
+    QCOMPARE(UdpWire::decode(QByteArray::fromHex("c104a1b2c3d4000204af"), &d), DecodeError::BadSize); // 1199
+
+    // SizeProbe: its own size is the question; SizeProbeAck: 12 bytes, the answer.
+    UdpWire::Datagram probe = shortDatagram(Kind::SizeProbe, id);
+    probe.probeId = 7;
+    probe.probeSize = 1452;
+    QVERIFY(UdpWire::encode(probe).isEmpty()); // not for a receiver that reads the base size only
+    QVERIFY(UdpWire::encode(probe, 1451).isEmpty());
+    bytes = UdpWire::encode(probe, 1452);
+    QCOMPARE(bytes.size(), 1452);
+    QCOMPARE(bytes.left(10), QByteArray::fromHex("c10da1b2c3d400000007"));
+    QCOMPARE(UdpWire::decode(bytes, &d), DecodeError::TooLarge); // a base-size reader drops it
+    QCOMPARE(UdpWire::decode(bytes, &d, 1451), DecodeError::TooLarge);
+    QCOMPARE(UdpWire::decode(bytes, &d, 1452), DecodeError::None);
+    QCOMPARE(d.kind, Kind::SizeProbe);
+    QCOMPARE(d.probeId, 7u);
+    QCOMPARE(d.probeSize, quint16(1452));
+    QCOMPARE(UdpWire::decode(bytes + 'x', &d, Largest + 100), DecodeError::None); // clamped to Largest
+    QCOMPARE(UdpWire::decode(QByteArray(Largest + 1, '\0').replace(0, 6, QByteArray::fromHex("c10da1b2c3d4")), &d,
+                             Largest + 100),
+             DecodeError::TooLarge);
+    UdpWire::Datagram probeAck = shortDatagram(Kind::SizeProbeAck, id);
+    probeAck.probeId = 7;
+    probeAck.probeSize = 1452;
+    QCOMPARE(UdpWire::encode(probeAck), QByteArray::fromHex("c10ea1b2c3d40000000705ac"));
+    QCOMPARE(UdpWire::decode(QByteArray::fromHex("c10ea1b2c3d40000000705ac"), &d), DecodeError::None);
+    QCOMPARE(UdpWire::decode(QByteArray::fromHex("c10ea1b2c3d400000007ffff"), &d), DecodeError::BadSize);
+    QCOMPARE(UdpWire::decode(QByteArray::fromHex("c10ea1b2c3d40000000705"), &d), DecodeError::BadSize);
+
+    // A bundle larger than the base size: only for a receiver that reads it.
+    UdpWire::Datagram big;
+    big.kind = Kind::Bundle;
+    big.connectionId = id;
+    big.seq = 3;
+    for (int i = 0; i < 40; ++i)
+        big.payloads.append(QByteArray(100, char('a' + i % 26)));
+    QVERIFY(UdpWire::encode(big).isEmpty());
+    bytes = UdpWire::encode(big, Largest);
+    QCOMPARE(bytes.size(), UdpWire::BundleHeaderSize + 40 * 102);
+    QCOMPARE(UdpWire::decode(bytes, &d), DecodeError::TooLarge);
+    QCOMPARE(UdpWire::decode(bytes, &d, Largest), DecodeError::None);
+    QCOMPARE(d.payloads, big.payloads);
+
+    // BundlePart: seq, part index/count, then entries as in a bundle; at most the base size.
+    UdpWire::Datagram part;
+    part.kind = Kind::BundlePart;
+    part.connectionId = id;
+    part.seq = 7;
+    part.ack = 3;
+    part.partIndex = 1;
+    part.partCount = 2;
+    part.payloads = {"ab", "xyz"};
+    bytes = UdpWire::encode(part);
+    QCOMPARE(bytes, QByteArray::fromHex("c10f" "a1b2c3d4" "00000007" "00000003" "0000000000000000" "01" "02" "02" "0002" "6162" "0003" "78797a"));
+    QCOMPARE(UdpWire::decode(bytes, &d), DecodeError::None);
+    QCOMPARE(d.partIndex, quint8(1));
+    QCOMPARE(d.partCount, quint8(2));
+    QCOMPARE(d.payloads, part.payloads);
+    QVERIFY(UdpWire::isSequenced(Kind::BundlePart));
+    QVERIFY(!UdpWire::isSequenced(Kind::SizeProbe));
+    QByteArray bad = bytes;
+    bad[22] = 2; // index not below count
+    QCOMPARE(UdpWire::decode(bad, &d), DecodeError::BadBundle);
+    bad = bytes;
+    bad[23] = 1; // a bundle of one part is a Bundle
+    QCOMPARE(UdpWire::decode(bad, &d), DecodeError::BadBundle);
+    bad = bytes;
+    bad[23] = char(UdpWire::MaxBundleParts + 1);
+    QCOMPARE(UdpWire::decode(bad, &d), DecodeError::BadBundle);
+    bad = bytes;
+    bad[24] = 3; // more payloads than the datagram holds
+    QCOMPARE(UdpWire::decode(bad, &d), DecodeError::BadBundle);
+    part.payloads = {QByteArray(Base - UdpWire::BundlePartHeaderSize - 1, 'p')}; // one byte too many
+    QVERIFY(UdpWire::encode(part).isEmpty());
+    part.payloads = {QByteArray(UdpWire::MaxBundleablePayload, 'p')};
+    QCOMPARE(UdpWire::encode(part).size(), Base);
+
+    // The front door still reads the base size only.
+    QCOMPARE(UdpWire::peekConnectionId(bytes), id);
+    QCOMPARE(UdpWire::peekConnectionId(UdpWire::encode(big, Largest)), id);
+}
+
+void tst_ReliableChannel::largeDatagramsOnlyWhenAdvertised_data()
+{
+    QTest::addColumn<quint16>("clientFeatures");
+    QTest::addColumn<int>("clientMax");
+    QTest::addColumn<quint16>("serverFeatures");
+    QTest::addColumn<int>("serverMax");
+    QTest::addColumn<bool>("loseAccept");
+    QTest::addColumn<int>("acceptSize");
+    QTest::addColumn<int>("clientSendsUpTo"); // the size the client's channel may reach
+    QTest::addColumn<int>("serverSendsUpTo");
+
+    const quint16 all = UdpWire::SupportedFeatures;
+    const quint16 bundlesOnly = UdpWire::FeatureBundles;
+    QTest::newRow("both") << all << Largest << all << Largest << false << UdpWire::AcceptWithMaxDatagramSize
+                          << Largest << Largest;
+    QTest::newRow("client reads 1472") << all << 1472 << all << Largest << false << UdpWire::AcceptWithMaxDatagramSize
+                                       << 1472 << 1472;
+    QTest::newRow("older client") << quint16(0) << Largest << all << Largest << false << UdpWire::AcceptSize
+                                  << Base << Base;
+    QTest::newRow("client knows bundles only") << bundlesOnly << Largest << all << Largest << false
+                                               << UdpWire::AcceptWithFeaturesSize << Base << Base;
+    QTest::newRow("client socket reads the base") << all << Base << all << Largest << false
+                                                  << UdpWire::AcceptWithFeaturesSize << Base << Base;
+    QTest::newRow("older server") << all << Largest << quint16(0) << Largest << false << UdpWire::AcceptSize
+                                  << Base << Base;
+    QTest::newRow("server knows bundles only") << all << Largest << bundlesOnly << Largest << false
+                                               << UdpWire::AcceptWithFeaturesSize << Base << Base;
+    // The Accept carrying the server's size is lost and the server's data implies it: the client
+    // does not know the server's size, so it stays at the base; the server knows the client's.
+    QTest::newRow("Accept lost") << all << Largest << all << Largest << true << UdpWire::AcceptWithMaxDatagramSize
+                                 << Base << Largest;
+}
+
+void tst_ReliableChannel::largeDatagramsOnlyWhenAdvertised()
+{
+    QFETCH(quint16, clientFeatures);
+    QFETCH(int, clientMax);
+    QFETCH(quint16, serverFeatures);
+    QFETCH(int, serverMax);
+    QFETCH(bool, loseAccept);
+    QFETCH(int, acceptSize);
+    QFETCH(int, clientSendsUpTo);
+    QFETCH(int, serverSendsUpTo);
+
+    Harness h(71, cleanLink(10));
+    h.client.setOfferedFeatures(clientFeatures);
+    h.serverFeatures = serverFeatures;
+    advertise(h, clientMax, serverMax);
+    QList<int> acceptSizes;
+    int largest[2] = {0, 0};
+    bool acceptDropped = false;
+    h.dropIf = [&](int, const QByteArray &d) {
+        if (kindOf(d) != Kind::Accept)
+            return false;
+        acceptSizes.append(int(d.size()));
+        if (loseAccept && !acceptDropped) {
+            acceptDropped = true;
+            return true;
+        }
+        return false;
+    };
+    h.tap = [&](int from, const QByteArray &d) { largest[from] = qMax(largest[from], int(d.size())); };
+    h.connect();
+    QVERIFY(h.runUntil([&] { return h.server && h.server->state() == Channel::State::Connected; }, h.now + 10'000));
+    if (loseAccept) {
+        h.server->send("implied", h.now);
+        h.flush();
+    }
+    QVERIFY(searchSettles(h));
+    QVERIFY(!acceptSizes.isEmpty());
+    for (int size : std::as_const(acceptSizes))
+        QCOMPARE(size, acceptSize);
+
+    // Bursts both ways: bundles fill whatever size each end reached.
+    QList<QByteArray> expected[2];
+    if (loseAccept)
+        expected[ClientSide].append("implied");
+    for (int round = 0; round < 10; ++round) {
+        for (int side = 0; side < 2; ++side) {
+            for (int i = 0; i < 100; ++i) {
+                expected[1 - side].append(smallMessage(71, side, round * 100 + i, 140));
+                QCOMPARE(h.channel(side)->enqueue(expected[1 - side].last()), SendResult::Queued);
+            }
+            h.channel(side)->flush(h.now);
+        }
+        h.flush();
+        h.runFor(50);
+    }
+    QVERIFY(h.runUntil([&] { return h.quiet(); }, h.now + 10'000));
+    QCOMPARE(h.received[ClientSide], expected[ClientSide]);
+    QCOMPARE(h.received[ServerSide], expected[ServerSide]);
+    QCOMPARE(h.client.datagramSize(), clientSendsUpTo);
+    QCOMPARE(h.server->datagramSize(), serverSendsUpTo);
+    // Nothing above what the receiver advertised (the harness checks every datagram), and the
+    // sizes reached are used.
+    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+    QVERIFY(largest[ClientSide] <= clientSendsUpTo);
+    QVERIFY(largest[ServerSide] <= serverSendsUpTo);
+    if (serverSendsUpTo > Base)
+        QVERIFY(largest[ServerSide] > Base);
+    if (clientSendsUpTo > Base)
+        QVERIFY(largest[ClientSide] > Base);
+    QCOMPARE(h.client.oversizedDropped(), 0u);
+    QCOMPARE(h.server->oversizedDropped(), 0u);
+}
+
+void tst_ReliableChannel::acknowledgedProbeRaisesSize_data()
+{
+    QTest::addColumn<int>("pathMtu");
+    QTest::addColumn<int>("found");
+    QTest::addColumn<int>("probesLost"); // by each end
+
+    QTest::newRow("loopback-like path") << 0 << Largest << 0;
+    QTest::newRow("jumbo path") << 9000 - 28 << Largest << 0;
+    QTest::newRow("Ethernet path (IPv4)") << 1472 << 1472 << PathMtuSearch::MaxProbes;
+    QTest::newRow("Ethernet path (IPv6)") << 1452 << 1452 << PathMtuSearch::MaxProbes;
+    QTest::newRow("tunnel below Ethernet") << 1400 << Base << PathMtuSearch::MaxProbes;
+}
+
+void tst_ReliableChannel::acknowledgedProbeRaisesSize()
+{
+    QFETCH(int, pathMtu);
+    QFETCH(int, found);
+    QFETCH(int, probesLost);
+
+    Harness h(72, cleanLink(15));
+    advertise(h, Largest, Largest);
+    h.pathMtu = pathMtu;
+    QList<int> probeSizes[2];
+    h.tap = [&](int from, const QByteArray &d) {
+        if (kindOf(d) == Kind::SizeProbe)
+            probeSizes[from].append(int(d.size()));
+    };
+    QVERIFY(h.connectAndWait());
+    QCOMPARE(h.client.peerMaxDatagramSize(), Largest);
+    QCOMPARE(h.server->peerMaxDatagramSize(), Largest);
+    QCOMPARE(h.client.datagramSize(), Base); // nothing larger until a probe came back
+    QVERIFY(searchSettles(h));
+    for (int side = 0; side < 2; ++side) {
+        const Channel *ch = h.channel(side);
+        QCOMPARE(ch->datagramSize(), found);
+        QCOMPARE(int(ch->pathMtu().probesLost()), probesLost);
+        // The ladder in order; a size that does not pass is tried MaxProbes times, then left alone.
+        QList<int> ladder;
+        for (int rung : PathMtuSearch::Ladder) {
+            for (int i = 0; i < (rung > found ? PathMtuSearch::MaxProbes : 1); ++i)
+                ladder.append(rung);
+            if (rung > found)
+                break;
+        }
+        QCOMPARE(probeSizes[side], ladder);
+        QCOMPARE(ch->retransmissions(), 0u);
+    }
+
+    // A pass's payloads now share one datagram of up to the size found.
+    int bundles = 0;
+    int largest = 0;
+    h.tap = [&](int from, const QByteArray &d) {
+        if (from == ServerSide && kindOf(d) == Kind::Bundle) {
+            ++bundles;
+            largest = qMax(largest, int(d.size()));
+        }
+    };
+    QList<QByteArray> expected;
+    for (int i = 0; i < 60; ++i) {
+        expected.append(QByteArray(138, char('A' + i % 26)));
+        QCOMPARE(h.server->enqueue(expected.last()), SendResult::Queued);
+    }
+    h.server->flush(h.now);
+    h.flush();
+    const int perDatagram = (found - UdpWire::BundleHeaderSize) / 140;
+    QCOMPARE(bundles, (60 + perDatagram - 1) / perDatagram);
+    QCOMPARE(largest, UdpWire::BundleHeaderSize + qMin(60, perDatagram) * 140);
+    QVERIFY(h.runUntil([&] { return h.received[ClientSide].size() == expected.size() && h.quiet(); }, h.now + 10'000));
+    QCOMPARE(h.received[ClientSide], expected);
+    QCOMPARE(h.pathDrops, quint64(2 * probesLost)); // only probes were too large for the path
+
+    // A size out of reach is tried again after RaiseIntervalMs, not before.
+    const quint64 sentBefore = h.server->pathMtu().probesSent();
+    h.runFor(PathMtuSearch::RaiseIntervalMs - 60'000);
+    QCOMPARE(h.server->pathMtu().probesSent(), sentBefore);
+    h.runFor(120'000);
+    QCOMPARE(h.server->pathMtu().probesSent(), sentBefore + (found < Largest ? PathMtuSearch::MaxProbes : 0));
+    QCOMPARE(h.server->datagramSize(), found);
+    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+}
+
+void tst_ReliableChannel::lostProbeIsNotDataLoss()
+{
+    // Every probe is lost (the path carries the base size only). That is no loss of data: nothing
+    // is retransmitted, nothing is counted as lost, the RTO does not back off, and an idle channel
+    // is not declared dead for want of answers to its probes.
+    Harness h(73, cleanLink(20));
+    advertise(h, Largest, Largest);
+    h.pathMtu = Base;
+    QVERIFY(h.connectAndWait());
+    const qint64 rto[2] = {h.client.retransmissionTimeoutMs(), h.server->retransmissionTimeoutMs()};
+    QVERIFY(searchSettles(h));
+    for (int side = 0; side < 2; ++side) {
+        const Channel *ch = h.channel(side);
+        QCOMPARE(ch->datagramSize(), Base);
+        QCOMPARE(int(ch->pathMtu().probesLost()), PathMtuSearch::MaxProbes);
+        QCOMPARE(ch->retransmissions(), 0u);
+        QCOMPARE(ch->retransmissionTimeoutMs(), rto[side]);
+        QCOMPARE(ch->datagramsInFlight(), 0);
+        QCOMPARE(ch->pathMtu().blackHoles(), 0u);
+    }
+    // Idle for well past the dead-peer time, with the probes retried in between: still connected
+    // (the keepalive Pings are answered), nothing resent.
+    h.runFor(2 * PathMtuSearch::RaiseIntervalMs + 1000);
+    QVERIFY(h.bothConnected());
+    QCOMPARE(h.events[ClientSide], QList<Event>{Event::Connected});
+    QCOMPARE(h.events[ServerSide], QList<Event>{Event::Connected});
+    QCOMPARE(int(h.client.pathMtu().probesLost()), 3 * PathMtuSearch::MaxProbes);
+    QCOMPARE(h.client.retransmissions(), 0u);
+    QCOMPARE(h.server->retransmissions(), 0u);
+    // Data still flows at the base size.
+    QCOMPARE(h.server->send("still here", h.now), SendResult::Queued);
+    h.flush();
+    QVERIFY(h.runUntil([&] { return h.received[ClientSide].size() == 1 && h.quiet(); }, h.now + 10'000));
+    QCOMPARE(h.received[ClientSide].first(), QByteArray("still here"));
+    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+
+    // A silent peer is still found dead in the usual time, probes or not.
+    h.link.setBlackhole(true);
+    const qint64 silentFrom = h.now;
+    QVERIFY(h.runUntil([&] { return h.client.state() == Channel::State::Dead; }, h.now + 120'000));
+    QVERIFY(h.now - silentFrom <= Channel::KeepaliveIntervalMs + Channel::DeadPeerTimeoutMs);
+}
+
+void tst_ReliableChannel::blackHoleFallsBackToBase()
+{
+    Harness h(74, cleanLink(10));
+    advertise(h, Largest, Largest);
+    QVERIFY(h.connectAndWait());
+    QVERIFY(searchSettles(h));
+    QCOMPARE(h.server->datagramSize(), Largest);
+
+    // The route changes onto a path of 1,472 bytes: the server's large bundles vanish, its small
+    // datagrams (and the client's acknowledgements) get through.
+    h.pathMtu = 1472;
+    int parts = 0;
+    h.tap = [&](int from, const QByteArray &d) {
+        if (from == ServerSide && kindOf(d) == Kind::BundlePart)
+            ++parts;
+    };
+    QList<QByteArray> expected;
+    int nextIndex = 0;
+    auto burst = [&](int count) {
+        for (int i = 0; i < count; ++i) {
+            expected.append(smallMessage(74, ServerSide, nextIndex++, 200));
+            QCOMPARE(h.server->enqueue(expected.last()), SendResult::Queued);
+        }
+        h.server->flush(h.now);
+        h.flush();
+    };
+    for (int round = 0; round < 20; ++round) {
+        burst(40);
+        h.runFor(30);
+    }
+    QVERIFY(h.runUntil([&] { return h.received[ClientSide].size() == expected.size() && h.quiet(); }, h.now + 60'000));
+    QCOMPARE(h.received[ClientSide], expected);
+    QCOMPARE(h.server->pathMtu().blackHoles(), 1u);
+    QCOMPARE(h.server->datagramSize(), Base);
+    QVERIFY(parts > 0); // bundles sent large before the fallback were resent in parts
+    QVERIFY(h.server->retransmissions() > 0);
+    QCOMPARE(h.events[ClientSide], QList<Event>{Event::Connected});
+    QCOMPARE(h.events[ServerSide], QList<Event>{Event::Connected});
+
+    // Later the search runs again and finds what the new path carries.
+    h.runFor(PathMtuSearch::BlackHoleRetryMs + 5'000);
+    QVERIFY(searchSettles(h));
+    QCOMPARE(h.server->datagramSize(), 1472);
+    burst(100);
+    QVERIFY(h.runUntil([&] { return h.received[ClientSide].size() == expected.size() && h.quiet(); }, h.now + 60'000));
+    QCOMPARE(h.received[ClientSide], expected);
+    QCOMPARE(h.server->pathMtu().blackHoles(), 1u);
+    QCOMPARE(h.client.reassemblyBytes(), 0);
+    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+}
+
+void tst_ReliableChannel::oversizedDatagramsDropped()
+{
+    Harness h(75, cleanLink(10));
+    advertise(h, 1472, Largest);
+    QVERIFY(h.connectAndWait());
+    QVERIFY(searchSettles(h));
+    const quint32 id = h.client.connectionId();
+
+    UdpWire::Datagram probe = shortDatagram(Kind::SizeProbe, id);
+    probe.probeId = 99;
+    probe.probeSize = 1472;
+    QVERIFY(h.client.handleDatagram(UdpWire::encode(probe, Largest), h.now)); // as large as it reads: answered
+    QList<QByteArray> out = h.client.takeDatagrams();
+    QCOMPARE(out.size(), 1);
+    QCOMPARE(out.first(), QByteArray::fromHex("c10e") + UdpWire::encode(probe, Largest).mid(2, 8) + QByteArray::fromHex("05c0"));
+
+    // Beyond what it advertised: dropped unanswered, counted, nothing changed.
+    const qint64 heard = h.client.lastHeardAt();
+    h.now += 5;
+    probe.probeSize = 1473;
+    QVERIFY(!h.client.handleDatagram(UdpWire::encode(probe, Largest), h.now));
+    UdpWire::Datagram big;
+    big.kind = Kind::Bundle;
+    big.connectionId = id;
+    big.ack = 0;
+    for (int i = 0; i < 20; ++i)
+        big.payloads.append(QByteArray(100, 'b'));
+    QVERIFY(UdpWire::encode(big, Largest).size() > 1472);
+    QVERIFY(!h.client.handleDatagram(UdpWire::encode(big, Largest), h.now));
+    QCOMPARE(h.client.oversizedDropped(), 2u);
+    QCOMPARE(h.client.lastHeardAt(), heard);
+    QVERIFY(h.client.takeDatagrams().isEmpty());
+    QVERIFY(h.client.takePayloads().isEmpty());
+
+    // A channel that advertised nothing reads the base size only.
+    Channel plain(Channel::Role::Server, 0x0BADCAFE);
+    QByteArray oversized = QByteArray(Base + 1, '\0');
+    oversized.replace(0, 6, QByteArray::fromHex("c10d0badcafe"));
+    QVERIFY(!plain.handleDatagram(oversized, h.now));
+    QCOMPARE(plain.oversizedDropped(), 1u);
+    QCOMPARE(plain.offeredFeatures() & UdpWire::FeatureLargeDatagrams, 0);
+    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+}
+
+void tst_ReliableChannel::bundlePartsJoined()
+{
+    // The receiving side of BundlePart, datagram by datagram: parts are joined in part order, a
+    // seq is acknowledged only once complete, a whole bundle may overtake its parts, and parts
+    // that disagree on their count fail the channel.
+    Harness h(76, cleanLink(10));
+    advertise(h, Largest, Largest);
+    QVERIFY(h.connectAndWait());
+    QVERIFY(searchSettles(h));
+    Channel &c = h.client;
+    const quint32 id = c.connectionId();
+    auto part = [&](quint32 seq, int index, int count, const QList<QByteArray> &payloads) {
+        UdpWire::Datagram d;
+        d.kind = Kind::BundlePart;
+        d.connectionId = id;
+        d.seq = seq;
+        d.partIndex = quint8(index);
+        d.partCount = quint8(count);
+        d.payloads = payloads;
+        return UdpWire::encode(d);
+    };
+    auto ackOf = [&]() {
+        quint32 ack = 0;
+        for (const QByteArray &bytes : c.takeDatagrams()) {
+            UdpWire::Datagram d;
+            if (UdpWire::decode(bytes, &d) == UdpWire::DecodeError::None && d.kind == Kind::Ack)
+                ack = d.ack;
+        }
+        return ack;
+    };
+
+    QVERIFY(c.handleDatagram(part(0, 1, 2, {"c", "d"}), h.now));
+    QVERIFY(c.takePayloads().isEmpty());
+    QCOMPARE(ackOf(), 0u); // a part alone acknowledges nothing
+    QCOMPARE(c.reassemblyBytes(), 2);
+    QVERIFY(c.handleDatagram(part(0, 1, 2, {"c", "d"}), h.now)); // resent: nothing new
+    QCOMPARE(c.reassemblyBytes(), 2);
+    QVERIFY(c.handleDatagram(part(0, 0, 2, {"a", "b"}), h.now));
+    QCOMPARE(c.takePayloads(), (QList<QByteArray>{"a", "b", "c", "d"}));
+    QCOMPARE(ackOf(), 1u);
+    QCOMPARE(c.reassemblyBytes(), 0);
+
+    // The whole bundle overtakes its parts.
+    QVERIFY(c.handleDatagram(part(1, 0, 3, {"x"}), h.now));
+    UdpWire::Datagram whole;
+    whole.kind = Kind::Bundle;
+    whole.connectionId = id;
+    whole.seq = 1;
+    whole.payloads = {"x", "y", "z"};
+    QVERIFY(c.handleDatagram(UdpWire::encode(whole), h.now));
+    QCOMPARE(c.takePayloads(), (QList<QByteArray>{"x", "y", "z"}));
+    QCOMPARE(ackOf(), 2u);
+    QCOMPARE(c.reassemblyBytes(), 0);
+    QVERIFY(c.handleDatagram(part(1, 1, 3, {"y"}), h.now)); // a late part of it: a duplicate
+    QVERIFY(c.takePayloads().isEmpty());
+    QCOMPARE(c.reassemblyBytes(), 0);
+    QVERIFY(c.takeEvents().isEmpty()); // nothing went wrong (the harness took Connected)
+
+    // Parts of one seq that disagree on how many there are: the peer broke the protocol.
+    QVERIFY(c.handleDatagram(part(2, 0, 2, {"p"}), h.now));
+    c.handleDatagram(part(2, 1, 3, {"q"}), h.now);
+    QCOMPARE(c.takeEvents(), QList<Event>{Event::ProtocolError});
+    QCOMPARE(c.state(), Channel::State::Failed);
+    QCOMPARE(c.reassemblyBytes(), 0);
+}
+
+void tst_ReliableChannel::largeDatagramTransfer_data()
+{
+    QTest::addColumn<double>("loss");
+    QTest::addColumn<double>("duplicate");
+    QTest::addColumn<double>("reorder");
+    QTest::addColumn<int>("pathMtu");
+    QTest::addColumn<uint>("seed");
+
+    QTest::newRow("clean") << 0.0 << 0.0 << 0.0 << 0 << 301u;
+    QTest::newRow("loss10") << 0.10 << 0.0 << 0.0 << 0 << 302u;
+    QTest::newRow("loss10 dup10 reorder20") << 0.10 << 0.10 << 0.20 << 0 << 303u;
+    QTest::newRow("loss30 dup10 reorder20") << 0.30 << 0.10 << 0.20 << 0 << 304u;
+    QTest::newRow("Ethernet, loss10 reorder20") << 0.10 << 0.0 << 0.20 << 1472 << 305u;
+    // The path shrinks to 1,472 bytes a quarter of the way through (a route change).
+    QTest::newRow("path shrinks, loss5") << 0.05 << 0.0 << 0.0 << -1472 << 306u;
+    QTest::newRow("path shrinks to the base") << 0.0 << 0.0 << 0.0 << -1200 << 307u;
+}
+
+void tst_ReliableChannel::largeDatagramTransfer()
+{
+    // As bundledTransfer, with both ends reading large datagrams: every payload arrives once, in
+    // order, whatever the link does to probes, large bundles and their parts.
+    QFETCH(double, loss);
+    QFETCH(double, duplicate);
+    QFETCH(double, reorder);
+    QFETCH(int, pathMtu);
+    QFETCH(uint, seed);
+    seed += seedOffset();
+
+    LinkProfile profile;
+    profile.latencyMs = 20;
+    profile.jitterMs = 5;
+    profile.bytesPerMs = 5000;
+    profile.loss = loss;
+    profile.duplicate = duplicate;
+    profile.reorder = reorder;
+    profile.reorderDelayMs = 60;
+    Harness h(seed, profile);
+    advertise(h, Largest, Largest);
+    h.pathMtu = qMax(pathMtu, 0);
+    QVERIFY(h.connectAndWait());
+    h.client.setDelayedAck(Channel::DefaultAckDelayMs, Channel::DefaultAckEveryDatagrams);
+
+    constexpr int Count = 4000;
+    int next[2] = {0, 0};
+    int received[2] = {0, 0};
+    QString mismatch;
+    h.onPayload = [&](int side, const QByteArray &payload) {
+        const int from = 1 - side;
+        if (!mismatch.isEmpty())
+            return;
+        if (received[side] >= Count || payload != smallMessage(seed, from, received[side], 300)) {
+            mismatch = QStringLiteral("side %1: payload %2 (%3 bytes) out of order, altered or extra")
+                           .arg(side).arg(received[side]).arg(payload.size());
+            return;
+        }
+        ++received[side];
+    };
+
+    QRandomGenerator burstRng(seed);
+    const qint64 limit = h.now + 3600 * 1000;
+    for (;;) {
+        if (pathMtu < 0 && received[ClientSide] >= Count / 4)
+            h.pathMtu = -pathMtu;
+        for (int side = 0; side < 2; ++side) {
+            Channel *ch = h.channel(side);
+            const int burst = 1 + int(burstRng.bounded(60));
+            for (int i = 0; i < burst && next[side] < Count; ++i) {
+                if (ch->enqueue(smallMessage(seed, side, next[side], 300)) != SendResult::Queued)
+                    break;
+                ++next[side];
+            }
+            ch->flush(h.now);
+        }
+        h.flush();
+        if (!mismatch.isEmpty() || !h.violation.isEmpty())
+            break;
+        if (received[0] == Count && received[1] == Count && h.quiet())
+            break;
+        if (!h.step(limit))
+            break;
+    }
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+    QCOMPARE(received[ClientSide], Count);
+    QCOMPARE(received[ServerSide], Count);
+    h.runFor(10'000);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QCOMPARE(h.payloadCount[ClientSide], Count);
+    QCOMPARE(h.payloadCount[ServerSide], Count);
+    for (int side = 0; side < 2; ++side) {
+        QCOMPARE(h.events[side], QList<Event>{Event::Connected});
+        QCOMPARE(h.channel(side)->reassemblyBytes(), 0);
+        QCOMPARE(h.channel(side)->sendBufferBytes(), 0);
+        QVERIFY(h.channel(side)->datagramSize() <= (h.pathMtu > 0 ? h.pathMtu : Largest));
+    }
+    qInfo("%s: %llu datagrams for %d payloads (%llu lost, %llu too large for the path), sizes %d/%d, "
+          "black holes %llu/%llu, retransmissions %llu/%llu",
+          QTest::currentDataTag(), h.link.stats().sent, 2 * Count, h.link.stats().lost, h.pathDrops,
+          h.client.datagramSize(), h.server->datagramSize(), h.client.pathMtu().blackHoles(),
+          h.server->pathMtu().blackHoles(), h.client.retransmissions(), h.server->retransmissions());
 }
 
 QTEST_GUILESS_MAIN(tst_ReliableChannel)

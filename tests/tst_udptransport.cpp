@@ -145,6 +145,7 @@ private slots:
     void spoofedAndMalformedDatagramsChangeNothing_data();
     void spoofedAndMalformedDatagramsChangeNothing();
     void sessionTableIsBounded();
+    void pathMtuDiscoveredOnLoopback();
     void vanishedServerIsReportedLost();
     void noTransportRefusesToStart();
 };
@@ -460,6 +461,8 @@ void tst_UdpTransport::spoofedAndMalformedDatagramsChangeNothing_data()
     QTest::newRow("cookie-of-another-source") << QStringLiteral("cookie-of-another-source") << 0;
     QTest::newRow("cookie-of-another-id") << QStringLiteral("cookie-of-another-id") << 0;
     QTest::newRow("short-hello") << QStringLiteral("short-hello") << 0;
+    QTest::newRow("size-probe-from-unadmitted-source") << QStringLiteral("size-probe-from-unadmitted-source") << 0;
+    QTest::newRow("large-bundle-with-a-live-session-id") << QStringLiteral("large-bundle-with-a-live-session-id") << 0;
     // Stateless answers, never larger than what caused them.
     QTest::newRow("hello") << QStringLiteral("hello") << UdpWire::CookieReplySize;
     QTest::newRow("probe") << QStringLiteral("probe") << UdpWire::ProbeReplySize;
@@ -532,6 +535,15 @@ void tst_UdpTransport::spoofedAndMalformedDatagramsChangeNothing()
         datagram = UdpWire::encode(hello);
     } else if (kind == QLatin1String("short-hello")) {
         datagram = UdpWire::encode(shortDatagram(UdpWire::Kind::Hello, freshId)).left(100); // not padded
+    } else if (kind == QLatin1String("size-probe-from-unadmitted-source")) {
+        UdpWire::Datagram probe = shortDatagram(UdpWire::Kind::SizeProbe, freshId);
+        probe.probeSize = 1400;
+        datagram = UdpWire::encode(probe, UdpWire::LargestDatagramSize);
+    } else if (kind == QLatin1String("large-bundle-with-a-live-session-id")) {
+        UdpWire::Datagram bundle = shortDatagram(UdpWire::Kind::Bundle, aliceId);
+        bundle.seq = 3;
+        bundle.payloads = QList<QByteArray>(2, QByteArray(4000, 'x'));
+        datagram = UdpWire::encode(bundle, UdpWire::LargestDatagramSize);
     } else if (kind == QLatin1String("hello")) {
         datagram = UdpWire::encode(shortDatagram(UdpWire::Kind::Hello, freshId));
     } else if (kind == QLatin1String("probe")) {
@@ -576,6 +588,38 @@ void tst_UdpTransport::spoofedAndMalformedDatagramsChangeNothing()
     QVERIFY(aliceLobby.wait(EventTimeoutMs));
     QCOMPARE(aliceLobby.at(0).at(1).toString(), QStringLiteral("still with us?"));
     QVERIFY(alice->isLoggedIn());
+}
+
+void tst_UdpTransport::pathMtuDiscoveredOnLoopback()
+{
+    // Both ends set the don't-fragment option and advertise 8,952 bytes; loopback carries that
+    // (its MTU is 65,536), so the client's probes are answered and its datagram size rises to it.
+    // A burst of lobby messages then reaches the UDP user whole and in order.
+    TestServer ts;
+    QVERIFY(ts.start());
+    auto alice = loggedIn(ts.port(), QStringLiteral("alice"), Transport::Udp);
+    auto bob = loggedIn(ts.port(), QStringLiteral("bob"), Transport::Tcp);
+    QVERIFY(alice && bob);
+    const auto *aliceUdp = qobject_cast<const UdpConnection *>(alice->connection());
+    QVERIFY(aliceUdp && aliceUdp->channel());
+    const ReliableChannel *channel = aliceUdp->channel();
+    if (channel->maxDatagramSize() == UdpWire::BaseDatagramSize)
+        QSKIP("this system has no don't-fragment socket option: large datagrams are not advertised");
+    QCOMPARE(channel->maxDatagramSize(), UdpWire::LargestDatagramSize);
+    QVERIFY(channel->agreedFeatures() & UdpWire::FeatureLargeDatagrams);
+    QCOMPARE(channel->peerMaxDatagramSize(), UdpWire::LargestDatagramSize);
+    QTRY_COMPARE_WITH_TIMEOUT(channel->datagramSize(), UdpWire::LargestDatagramSize, EventTimeoutMs);
+    QCOMPARE(channel->pathMtu().probesLost(), 0u);
+
+    QSignalSpy aliceLobby(alice.get(), &ClientSession::lobbyMessageReceived);
+    constexpr int Count = 50;
+    for (int i = 0; i < Count; ++i)
+        bob->sendLobbyMessage(QStringLiteral("burst %1 ").arg(i) + QString(100, QLatin1Char('x')));
+    QTRY_COMPARE_WITH_TIMEOUT(aliceLobby.count(), Count, EventTimeoutMs);
+    for (int i = 0; i < Count; ++i)
+        QVERIFY(aliceLobby.at(i).at(1).toString().startsWith(QStringLiteral("burst %1 ").arg(i)));
+    QCOMPARE(channel->oversizedDropped(), 0u);
+    QCOMPARE(channel->pathMtu().blackHoles(), 0u);
 }
 
 void tst_UdpTransport::sessionTableIsBounded()

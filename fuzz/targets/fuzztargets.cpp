@@ -89,20 +89,32 @@ int message(const uint8_t *data, size_t size)
 
 int udpDatagram(const uint8_t *data, size_t size)
 {
-    const QByteArray bytes = bytesOf(data, qMin<size_t>(size, UdpWire::MaxDatagramSize + 16));
-    UdpWire::Datagram d;
-    if (UdpWire::decode(bytes, &d) == UdpWire::DecodeError::None) {
-        check(bytes.size() <= UdpWire::MaxDatagramSize);
+    const QByteArray bytes = bytesOf(data, qMin<size_t>(size, UdpWire::LargestDatagramSize + 16));
+    // As a receiver that reads the base size only, and as one that advertised the largest size.
+    for (const int limit : {UdpWire::BaseDatagramSize, UdpWire::LargestDatagramSize}) {
+        UdpWire::Datagram d;
+        if (UdpWire::decode(bytes, &d, limit) != UdpWire::DecodeError::None)
+            continue;
+        check(bytes.size() <= limit);
         check(d.fragment.size() <= UdpWire::MaxFragmentPayload);
-        check(d.payloads.isEmpty() || (d.payloads.size() >= UdpWire::MinBundlePayloads
-                                       && d.payloads.size() <= UdpWire::MaxBundlePayloads));
-        const QByteArray encoded = UdpWire::encode(d);
+        if (d.kind == UdpWire::Kind::BundlePart)
+            check(bytes.size() <= UdpWire::BaseDatagramSize && d.partIndex < d.partCount
+                  && d.partCount <= UdpWire::MaxBundleParts && !d.payloads.isEmpty());
+        else
+            check(d.payloads.isEmpty() || (d.payloads.size() >= UdpWire::MinBundlePayloads
+                                           && d.payloads.size() <= UdpWire::MaxBundlePayloads));
+        if (d.features & UdpWire::FeatureLargeDatagrams)
+            check(d.maxDatagramSize >= UdpWire::BaseDatagramSize);
+        const QByteArray encoded = UdpWire::encode(d, limit);
         check(!encoded.isEmpty() && encoded.size() == bytes.size());
         UdpWire::Datagram again;
-        check(UdpWire::decode(encoded, &again) == UdpWire::DecodeError::None);
+        check(UdpWire::decode(encoded, &again, limit) == UdpWire::DecodeError::None);
         check(again.kind == d.kind && again.connectionId == d.connectionId && again.seq == d.seq
               && again.ack == d.ack && again.sack == d.sack && again.fragment == d.fragment
-              && again.cookie == d.cookie && again.payloads == d.payloads && again.features == d.features);
+              && again.cookie == d.cookie && again.payloads == d.payloads && again.features == d.features
+              && again.maxDatagramSize == d.maxDatagramSize && again.probeId == d.probeId
+              && again.probeSize == d.probeSize && again.partIndex == d.partIndex
+              && again.partCount == d.partCount);
     }
     (void)UdpWire::peekConnectionId(bytes);
     // The front door: never a reply larger than its cause, never an admission without a cookie.
@@ -122,6 +134,7 @@ int reliableChannel(const uint8_t *data, size_t size)
     //   op % 4 == 0: a datagram from the peer      op % 4 == 1: time passes (length ms), timers run
     //   op % 4 == 2: the server sends the bytes    op % 4 == 3: the server closes
     ReliableChannel channel(ReliableChannel::Role::Server, 0x01020304);
+    channel.setMaxDatagramSize(UdpWire::LargestDatagramSize); // path MTU discovery on, as servers run
     qint64 now = 1000;
     size_t at = 0;
     int steps = 0;
@@ -148,8 +161,9 @@ int reliableChannel(const uint8_t *data, size_t size)
             channel.close(now);
             break;
         }
+        // Never larger than the peer advertised (the base size unless it advertised more).
         for (const QByteArray &out : channel.takeDatagrams())
-            check(out.size() <= UdpWire::MaxDatagramSize);
+            check(out.size() <= channel.peerMaxDatagramSize() && out.size() <= UdpWire::LargestDatagramSize);
         for (const QByteArray &payload : channel.takePayloads())
             check(!payload.isEmpty() && payload.size() <= qsizetype(Limits::MaxFramePayload));
         (void)channel.takeEvents();

@@ -65,6 +65,19 @@ void ReliableChannel::setDelayedAck(qint64 delayMs, int everyDatagrams)
     m_ackEveryDatagrams = qMax(everyDatagrams, 1);
 }
 
+void ReliableChannel::setMaxDatagramSize(int bytes)
+{
+    m_maxDatagramSize = qBound(UdpWire::BaseDatagramSize, bytes, UdpWire::LargestDatagramSize);
+}
+
+quint16 ReliableChannel::offeredFeatures() const
+{
+    // Large datagrams only from an end that reads them.
+    if (m_maxDatagramSize <= UdpWire::BaseDatagramSize)
+        return m_offeredFeatures & ~UdpWire::FeatureLargeDatagrams;
+    return m_offeredFeatures;
+}
+
 quint32 ReliableChannel::randomConnectionId()
 {
     quint32 id = 0;
@@ -94,7 +107,8 @@ void ReliableChannel::sendHandshake(qint64 now)
     if (m_stage == HandshakeStage::CookieEchoed) {
         d.kind = Kind::HelloWithCookie;
         d.cookie = m_cookie;
-        d.features = m_offeredFeatures;
+        d.features = offeredFeatures();
+        d.maxDatagramSize = quint16(m_maxDatagramSize);
     } else {
         d.kind = Kind::Hello;
     }
@@ -114,7 +128,45 @@ void ReliableChannel::becomeConnected(qint64 now)
     m_rtoDeadline = -1;
     m_backoffCount = 0;
     emitEvent(Event::Connected);
+    startPathMtu(now);
     pump(now);
+}
+
+void ReliableChannel::startPathMtu(qint64 now)
+{
+    if (!(m_agreedFeatures & UdpWire::FeatureLargeDatagrams) || m_pmtu.ceiling() != 0)
+        return; // not agreed, or already searching
+    m_pmtu.start(qMin(m_maxDatagramSize, m_peerMaxDatagramSize), now);
+}
+
+void ReliableChannel::maybeProbe(qint64 now)
+{
+    if (m_state != State::Connected || m_pmtu.probeDueAt() < 0 || now < m_pmtu.probeDueAt())
+        return;
+    // Not sequenced: it carries no data, so its loss leaves no hole, is never retransmitted and
+    // does not count toward dead-peer detection (it does not touch m_waitingSince or the RTO).
+    Datagram d = shortDatagram(Kind::SizeProbe, m_connectionId);
+    d.probeSize = quint16(m_pmtu.nextProbeSize());
+    d.probeId = m_pmtu.probeSent(now, m_rto);
+    emitDatagram(d);
+}
+
+bool ReliableChannel::handleSizeProbe(const Datagram &d, qint64 now)
+{
+    if (m_state != State::Connected && m_state != State::Closing)
+        return false;
+    m_lastHeard = now;
+    if (d.kind == Kind::SizeProbe) {
+        // decode() already dropped a probe larger than we read: this size reached us.
+        Datagram ack = shortDatagram(Kind::SizeProbeAck, m_connectionId);
+        ack.probeId = d.probeId;
+        ack.probeSize = d.probeSize;
+        emitDatagram(ack);
+    } else if (m_pmtu.probeAcknowledged(d.probeId, d.probeSize, now)) {
+        qCDebug(lcReliableUdp) << "connection" << Qt::hex << m_connectionId << Qt::dec
+                               << "datagram size raised to" << m_pmtu.datagramSize();
+    }
+    return true;
 }
 
 void ReliableChannel::close(qint64 now)
@@ -146,6 +198,7 @@ void ReliableChannel::finish(State state, qint64 now, qint64 lingerMs)
 {
     m_state = state;
     m_discardableAt = now + lingerMs;
+    m_pmtu.stop();
     releaseBuffers();
 }
 
@@ -159,6 +212,7 @@ void ReliableChannel::releaseBuffers()
     m_sendBufferBytes = 0;
     for (Incoming &slot : m_rcv)
         slot = Incoming();
+    m_partials.clear();
     m_rcvBufferedBytes = 0;
     m_rcvBufferedCount = 0;
     m_partial = QByteArray();
@@ -167,6 +221,7 @@ void ReliableChannel::releaseBuffers()
     m_rtoDeadline = -1;
     m_cookie.clear();
     m_ackDeferredCount = 0;
+    m_ackDeferredBytes = 0;
     m_ackDeferredUntil = -1;
 }
 
@@ -238,6 +293,7 @@ void ReliableChannel::pump(qint64 now)
 {
     if (m_state != State::Connected && m_state != State::Closing)
         return;
+    maybeProbe(now);
     for (;;) {
         const quint32 inFlight = m_sndNxt - m_sndUna;
         if (inFlight >= m_out.size() || inFlight >= Window)
@@ -262,24 +318,27 @@ void ReliableChannel::pump(qint64 now)
 bool ReliableChannel::addToQueuedBundle(const QByteArray &payload)
 {
     // Only a datagram still queued (not sent yet) behind what is in flight takes company: what is
-    // queued leaves at the next flush(), so nothing ever waits for more payloads.
-    if (!(m_agreedFeatures & UdpWire::FeatureBundles) || m_out.size() <= size_t(m_sndNxt - m_sndUna))
+    // queued leaves at the next flush(), so nothing ever waits for more payloads. Bundled payloads
+    // are small enough that a bundle can always be cut into BundleParts of the base size.
+    if (!(m_agreedFeatures & UdpWire::FeatureBundles) || m_out.size() <= size_t(m_sndNxt - m_sndUna)
+        || payload.size() > UdpWire::MaxBundleablePayload)
         return false;
     Outgoing &tail = m_out.back();
+    const int limit = m_pmtu.datagramSize();
     int wireSize;
-    if (tail.kind == Kind::Data && tail.fragmentCount == 1)
+    if (tail.kind == Kind::Data && tail.fragmentCount == 1 && tail.fragment.size() <= UdpWire::MaxBundleablePayload)
         wireSize = UdpWire::BundleHeaderSize + UdpWire::bundleEntrySize(tail.fragment.size());
     else if (tail.kind == Kind::Bundle && tail.payloads.size() < UdpWire::MaxBundlePayloads)
         wireSize = tail.wireSize;
     else
         return false; // a fragment, a control datagram or a full bundle
     wireSize += UdpWire::bundleEntrySize(payload.size());
-    if (wireSize > UdpWire::MaxDatagramSize)
+    if (wireSize > limit)
         return false;
     if (tail.kind == Kind::Data) {
         // About as many as fit, so the list is allocated once.
         tail.payloads.reserve(qMin<qsizetype>(UdpWire::MaxBundlePayloads,
-                                              (UdpWire::MaxDatagramSize - UdpWire::BundleHeaderSize)
+                                              (limit - UdpWire::BundleHeaderSize)
                                                   / UdpWire::bundleEntrySize(tail.fragment.size())));
         tail.payloads.append(std::exchange(tail.fragment, QByteArray()));
         tail.kind = Kind::Bundle;
@@ -294,6 +353,9 @@ bool ReliableChannel::addToQueuedBundle(const QByteArray &payload)
 
 void ReliableChannel::transmit(Outgoing &out, quint32 seq, qint64 now)
 {
+    // A resend means the last transmission was lost (or is presumed so).
+    if (out.transmissions > 0 && out.sentSize > UdpWire::BaseDatagramSize)
+        ++out.largeLosses;
     Datagram d;
     d.kind = out.kind;
     d.connectionId = m_connectionId;
@@ -310,7 +372,15 @@ void ReliableChannel::transmit(Outgoing &out, quint32 seq, qint64 now)
     if (m_acksDue > 0)
         --m_acksDue; // this datagram carries the acknowledgement
     noteAckSent();
-    emitDatagram(d);
+    // A bundle larger than the path now carries, or lost twice at its size (the path may have
+    // shrunk: see PathMtuSearch), goes in parts of the base size.
+    if (out.kind == Kind::Bundle && (out.wireSize > m_pmtu.datagramSize() || out.largeLosses >= 2)) {
+        transmitParts(out, d);
+        out.sentSize = UdpWire::BaseDatagramSize;
+    } else {
+        emitDatagram(d);
+        out.sentSize = out.wireSize;
+    }
     if (out.transmissions > 0)
         ++m_retransmissions;
     ++out.transmissions;
@@ -320,10 +390,47 @@ void ReliableChannel::transmit(Outgoing &out, quint32 seq, qint64 now)
         m_rtoDeadline = now + m_rto;
 }
 
+void ReliableChannel::transmitParts(const Outgoing &out, Datagram &header)
+{
+    // The bundle is larger than the path now carries: its payloads go in BundleParts of the base
+    // size, under its sequence number (the receiver joins them; all are resent if any is lost).
+    QList<QList<QByteArray>> parts;
+    int used = 0;
+    for (const QByteArray &payload : out.payloads) {
+        const int entry = UdpWire::bundleEntrySize(payload.size());
+        if (parts.isEmpty() || used + entry > UdpWire::BaseDatagramSize) {
+            parts.append(QList<QByteArray>());
+            used = UdpWire::BundlePartHeaderSize;
+        }
+        parts.last().append(payload);
+        used += entry;
+    }
+    Q_ASSERT(parts.size() >= 2 && parts.size() <= UdpWire::MaxBundleParts);
+    header.kind = Kind::BundlePart;
+    header.payloads.clear();
+    header.partCount = quint8(parts.size());
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        header.partIndex = quint8(i);
+        header.payloads = std::move(parts[i]);
+        emitDatagram(header);
+    }
+}
+
+void ReliableChannel::noteDelivered(const Outgoing &out, qint64 now)
+{
+    if (out.sentSize > UdpWire::BaseDatagramSize) {
+        m_pmtu.largeDatagramAcknowledged();
+    } else if (out.largeLosses >= 2 && m_pmtu.largeDatagramUndeliverable(now)) {
+        // Large datagrams are lost where small ones get through: a black hole.
+        qCInfo(lcReliableUdp) << "connection" << Qt::hex << m_connectionId << Qt::dec
+                              << "large datagrams are being lost: back to" << m_pmtu.datagramSize() << "bytes";
+    }
+}
+
 void ReliableChannel::emitDatagram(const Datagram &datagram)
 {
-    QByteArray bytes = UdpWire::encode(datagram);
-    Q_ASSERT(!bytes.isEmpty() && bytes.size() <= UdpWire::MaxDatagramSize);
+    QByteArray bytes = UdpWire::encode(datagram, m_peerMaxDatagramSize);
+    Q_ASSERT(!bytes.isEmpty());
     m_datagramsOut.append(std::move(bytes));
 }
 
@@ -331,6 +438,7 @@ void ReliableChannel::emitAccept()
 {
     Datagram d = shortDatagram(Kind::Accept, m_connectionId);
     d.features = m_agreedFeatures; // 0: the 6-byte Accept an older client expects
+    d.maxDatagramSize = quint16(m_maxDatagramSize); // sent only with FeatureLargeDatagrams agreed
     emitDatagram(d);
 }
 
@@ -352,6 +460,7 @@ void ReliableChannel::noteAckSent()
 {
     // Every full header carries the whole acknowledgement state: nothing deferred is owed any more.
     m_ackDeferredCount = 0;
+    m_ackDeferredBytes = 0;
     m_ackDeferredUntil = -1;
 }
 
@@ -392,7 +501,9 @@ QList<ReliableChannel::Event> ReliableChannel::takeEvents()
 bool ReliableChannel::handleDatagram(const QByteArray &bytes, qint64 now)
 {
     Datagram d;
-    const UdpWire::DecodeError error = UdpWire::decode(bytes, &d);
+    const UdpWire::DecodeError error = UdpWire::decode(bytes, &d, m_maxDatagramSize);
+    if (error == UdpWire::DecodeError::TooLarge)
+        ++m_oversizedDropped; // larger than we advertised (or, without the feature, than the base)
     if (error != UdpWire::DecodeError::None) {
         qCDebug(lcReliableUdp) << "dropped malformed datagram:" << UdpWire::decodeErrorName(error);
         return false;
@@ -418,7 +529,9 @@ bool ReliableChannel::handleDatagram(const QByteArray &bytes, qint64 now)
         if (m_role != Role::Server || d.kind != Kind::HelloWithCookie)
             return false;
         m_lastHeard = now;
-        m_agreedFeatures = d.features & m_offeredFeatures;
+        m_agreedFeatures = d.features & offeredFeatures();
+        if (m_agreedFeatures & UdpWire::FeatureLargeDatagrams)
+            m_peerMaxDatagramSize = d.maxDatagramSize;
         emitAccept();
         becomeConnected(now);
         return true;
@@ -441,11 +554,14 @@ bool ReliableChannel::handleDatagram(const QByteArray &bytes, qint64 now)
             m_lastHeard = now;
             if (m_stage == HandshakeStage::CookieEchoed && m_handshakeTransmissions == 1)
                 takeRttSample(now - m_handshakeSentAt);
-            m_agreedFeatures = d.features & m_offeredFeatures;
+            m_agreedFeatures = d.features & offeredFeatures();
+            if (m_agreedFeatures & UdpWire::FeatureLargeDatagrams)
+                m_peerMaxDatagramSize = d.maxDatagramSize;
             becomeConnected(now);
             return true;
         case Kind::Data:
         case Kind::Bundle:
+        case Kind::BundlePart:
         case Kind::Ack:
         case Kind::Ping:
         case Kind::Close:
@@ -481,12 +597,20 @@ bool ReliableChannel::handleEstablished(Datagram &d, qint64 now)
         if (m_role != Role::Client)
             return false;
         // A late Accept after the server's data implied the lost one: it still says what was agreed.
-        m_agreedFeatures = d.features & m_offeredFeatures;
+        m_agreedFeatures = d.features & offeredFeatures();
+        if ((m_agreedFeatures & UdpWire::FeatureLargeDatagrams) && m_pmtu.ceiling() == 0) {
+            m_peerMaxDatagramSize = d.maxDatagramSize;
+            startPathMtu(now);
+        }
         return true;
+    case Kind::SizeProbe:
+    case Kind::SizeProbeAck:
+        return handleSizeProbe(d, now);
     case Kind::Cookie:
         return m_role == Role::Client; // late duplicates of the handshake
     case Kind::Data:
     case Kind::Bundle:
+    case Kind::BundlePart:
     case Kind::Ack:
     case Kind::Ping:
     case Kind::Close:
@@ -534,7 +658,8 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
     // tells the sender something it needs at once (a loss, a lost ack, a keepalive, a close).
     const bool deferrable = m_ackDelayMs > 0 && (d.kind == Kind::Data || d.kind == Kind::Bundle) && offset == 0 && m_rcvBufferedCount == 0
                             && m_state == State::Connected;
-    if (deferrable && m_acksDue == 0 && ++m_ackDeferredCount < m_ackEveryDatagrams) {
+    if (deferrable && m_acksDue == 0 && ++m_ackDeferredCount < m_ackEveryDatagrams
+        && (m_ackDeferredBytes += d.fragment.size() + totalSize(d.payloads)) < AckEveryBytes) {
         if (m_ackDeferredUntil < 0)
             m_ackDeferredUntil = now + m_ackDelayMs;
     } else {
@@ -550,16 +675,23 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
     }
     Incoming &slot = m_rcv[d.seq % Window];
     const qsizetype size = d.fragment.size() + totalSize(d.payloads);
-    // Cannot trigger for a peer that respects the window; never acknowledge what is not kept.
+    // Cannot trigger for a peer that respects the windows; never acknowledge what is not kept.
     if (reassemblyBytes() + size > MaxReassemblyBytes)
         return;
-    slot.present = true;
-    slot.kind = d.kind;
-    slot.fragmentIndex = d.fragmentIndex;
-    slot.fragmentCount = d.fragmentCount;
-    slot.fragment = std::move(d.fragment);
-    slot.payloads = std::move(d.payloads);
-    m_rcvBufferedBytes += size;
+    if (d.kind == Kind::BundlePart) {
+        if (!storePart(slot, d, now))
+            return; // not complete yet (or the peer broke the protocol)
+    } else {
+        if (!m_partials.empty())
+            dropPartial(d.seq); // the whole bundle overtook its parts: they are not needed
+        slot.present = true;
+        slot.kind = d.kind;
+        slot.fragmentIndex = d.fragmentIndex;
+        slot.fragmentCount = d.fragmentCount;
+        slot.fragment = std::move(d.fragment);
+        slot.payloads = std::move(d.payloads);
+        m_rcvBufferedBytes += size;
+    }
     ++m_rcvBufferedCount;
 
     while (m_state == State::Connected || m_state == State::Closing) {
@@ -572,6 +704,49 @@ void ReliableChannel::receiveSequenced(Datagram &d, qint64 now)
         ++m_rcvNext;
         deliverInOrder(in, now);
     }
+}
+
+bool ReliableChannel::storePart(Incoming &slot, Datagram &d, qint64 now)
+{
+    // Only sequence numbers inside the receive window get here, so m_partials holds at most
+    // WindowDatagrams entries, and their bytes count against MaxReassemblyBytes.
+    PartialBundle &partial = m_partials[d.seq];
+    if (partial.partCount != 0 && partial.partCount != d.partCount) {
+        fail(QStringLiteral("bundle part %1/%2 where %3 parts were announced")
+                 .arg(d.partIndex).arg(d.partCount).arg(partial.partCount), now);
+        return false;
+    }
+    const quint32 bit = quint32(1) << d.partIndex;
+    if (partial.partsSeen & bit)
+        return false; // a part resent with the others: acknowledged, nothing new
+    if (partial.partCount == 0) {
+        partial.partCount = d.partCount;
+        partial.parts.resize(d.partCount);
+    }
+    partial.partsSeen |= bit;
+    m_rcvBufferedBytes += totalSize(d.payloads);
+    partial.parts[d.partIndex] = std::move(d.payloads);
+    const quint32 all = d.partCount == 32 ? ~quint32(0) : (quint32(1) << d.partCount) - 1;
+    if (partial.partsSeen != all)
+        return false;
+    // Complete: from here on it is the Bundle it stands for (its bytes stay counted).
+    slot.present = true;
+    slot.kind = Kind::Bundle;
+    slot.payloads.clear();
+    for (QList<QByteArray> &part : partial.parts)
+        slot.payloads.append(std::move(part));
+    m_partials.erase(d.seq);
+    return true;
+}
+
+void ReliableChannel::dropPartial(quint32 seq)
+{
+    const auto it = m_partials.find(seq);
+    if (it == m_partials.end())
+        return;
+    for (const QList<QByteArray> &part : it->second.parts)
+        m_rcvBufferedBytes -= totalSize(part);
+    m_partials.erase(it);
 }
 
 void ReliableChannel::deliverInOrder(Incoming &in, qint64 now)
@@ -644,6 +819,7 @@ void ReliableChannel::processAck(const Datagram &d, qint64 now)
             const Outgoing &out = m_out.front();
             if (!out.sacked) {
                 noteAcked(out);
+                noteDelivered(out, now);
                 m_bytesInFlight -= out.wireSize;
                 m_sendBufferBytes -= out.payloadBytes;
             }
@@ -669,6 +845,7 @@ void ReliableChannel::processAck(const Datagram &d, qint64 now)
         if (out.sacked)
             continue;
         noteAcked(out);
+        noteDelivered(out, now);
         if (seqDiff(seq + 1, m_highestAckedNext) > 0)
             m_highestAckedNext = seq + 1;
         out.sacked = true;
@@ -734,6 +911,8 @@ qint64 ReliableChannel::nextTimeoutAt() const
         consider(qMax(m_lastHeard, m_waitingSince) + m_deadPeerTimeoutMs);
     if (m_state == State::Connected && m_sndNxt == m_sndUna)
         consider(m_lastHeard + m_keepaliveIntervalMs);
+    if (m_state == State::Connected && m_pmtu.nextTimeoutAt() >= 0)
+        consider(m_pmtu.nextTimeoutAt());
     if (m_ackDeferredUntil >= 0)
         consider(m_ackDeferredUntil);
     return at;
@@ -759,6 +938,8 @@ void ReliableChannel::onTimer(qint64 now)
     if (m_state == State::Connected && m_sndNxt == m_sndUna
         && now - m_lastHeard >= m_keepaliveIntervalMs)
         queueControl(Kind::Ping, now);
+    m_pmtu.onTimer(now); // a probe unanswered is only a probe lost
+    maybeProbe(now);
 }
 
 void ReliableChannel::onRetransmissionTimeout(qint64 now)

@@ -21,6 +21,7 @@
 // HelloWithCookie that UdpWire::screenUnverified() admitted: the channel trusts that check.
 #pragma once
 
+#include "pathmtusearch.h"
 #include "udpwire.h"
 
 #include <QByteArray>
@@ -29,6 +30,7 @@
 
 #include <array>
 #include <deque>
+#include <map>
 
 namespace Confab {
 
@@ -128,13 +130,35 @@ public:
     void setDelayedAck(qint64 delayMs, int everyDatagrams);
     static constexpr qint64 DefaultAckDelayMs = 10;
     static constexpr int DefaultAckEveryDatagrams = 8;
+    // Also acknowledged at once: in-order payload bytes owed an acknowledgement reaching half the
+    // sender's byte window, so that a few large datagrams (path MTU discovery) do not fill the
+    // window and then wait for the delay.
+    static constexpr qsizetype AckEveryBytes = SendWindowBytes / 2;
+
+    // Large datagrams (docs/PROTOCOL-UDP.md §2.1). The largest datagram this end reads, which it
+    // advertises in the handshake with FeatureLargeDatagrams, and the most it will ever send:
+    // UdpWire::BaseDatagramSize unless set (the feature is then not offered). Set before the
+    // handshake, only by an owner whose socket reads that much and sets the don't-fragment bit
+    // without letting the kernel fragment (udpsocketoptions.h). Clamped to
+    // BaseDatagramSize..LargestDatagramSize. Datagrams above it are dropped and counted
+    // (oversizedDropped()).
+    void setMaxDatagramSize(int bytes);
+    int maxDatagramSize() const { return m_maxDatagramSize; }
+    // What the peer advertised (BaseDatagramSize if it did not, or large datagrams were not agreed).
+    int peerMaxDatagramSize() const { return m_peerMaxDatagramSize; }
+    // The largest datagram this channel sends now: the base size, raised by acknowledged
+    // SizeProbes up to the smaller of the two advertised sizes, back to the base on a black hole.
+    int datagramSize() const { return m_pmtu.datagramSize(); }
+    const PathMtuSearch &pathMtu() const { return m_pmtu; }
+    quint64 oversizedDropped() const { return m_oversizedDropped; }
 
     // Channel features (UdpWire::Feature*) this end offers; UdpWire::SupportedFeatures unless set.
     // A client offers them in HelloWithCookie, a server agrees to those it offers too in Accept
     // (docs/PROTOCOL-UDP.md §3.1). Set before the handshake; 0 behaves as a peer older than
     // features (tests use it to stand in for one).
+    // FeatureLargeDatagrams is offered only with setMaxDatagramSize() above the base size.
     void setOfferedFeatures(quint16 features) { m_offeredFeatures = features; }
-    quint16 offeredFeatures() const { return m_offeredFeatures; }
+    quint16 offeredFeatures() const;
     // The features both ends agreed on in the handshake (0 until then, and if the Accept was lost).
     quint16 agreedFeatures() const { return m_agreedFeatures; }
 
@@ -208,6 +232,8 @@ private:
         quint8 fragmentIndex = 0;
         quint8 fragmentCount = 0;
         int wireSize = 0;
+        int sentSize = 0; // the largest datagram of its latest transmission (smaller if cut in parts)
+        int largeLosses = 0; // transmissions larger than the base size that were lost
         int transmissions = 0;
         qint64 lastSentAt = -1;
         quint64 txOrder = 0; // order of the latest transmission among all of ours
@@ -222,6 +248,13 @@ private:
         QList<QByteArray> payloads; // Bundle
         qsizetype payloadBytes() const;
     };
+    // The BundleParts received of a bundle not complete yet (rare: only after a black hole), kept
+    // beside the receive window rather than in every slot of it.
+    struct PartialBundle {
+        quint32 partsSeen = 0;
+        quint8 partCount = 0;
+        QList<QList<QByteArray>> parts;
+    };
 
     void emitEvent(Event event) { m_events.append(event); }
     void becomeConnected(qint64 now);
@@ -234,6 +267,13 @@ private:
     void pump(qint64 now);
     bool addToQueuedBundle(const QByteArray &payload);
     void transmit(Outgoing &out, quint32 seq, qint64 now);
+    void transmitParts(const Outgoing &out, UdpWire::Datagram &header);
+    void noteDelivered(const Outgoing &out, qint64 now);
+    void startPathMtu(qint64 now);
+    void maybeProbe(qint64 now);
+    bool handleSizeProbe(const UdpWire::Datagram &d, qint64 now);
+    bool storePart(Incoming &slot, UdpWire::Datagram &d, qint64 now);
+    void dropPartial(quint32 seq);
     void emitDatagram(const UdpWire::Datagram &datagram);
     void emitAccept();
     void emitAckCarrier(UdpWire::Kind kind, quint32 seq);
@@ -257,6 +297,10 @@ private:
 
     quint16 m_offeredFeatures = UdpWire::SupportedFeatures;
     quint16 m_agreedFeatures = 0;
+    int m_maxDatagramSize = UdpWire::BaseDatagramSize;
+    int m_peerMaxDatagramSize = UdpWire::BaseDatagramSize;
+    PathMtuSearch m_pmtu;
+    quint64 m_oversizedDropped = 0;
 
     // Handshake (client)
     HandshakeStage m_stage = HandshakeStage::None;
@@ -282,6 +326,7 @@ private:
 
     // Receiving: slot seq % WindowDatagrams holds seq for seq in [m_rcvNext, m_rcvNext + window).
     std::array<Incoming, UdpWire::WindowDatagrams> m_rcv;
+    std::map<quint32, PartialBundle> m_partials; // by seq, within the receive window
     quint32 m_rcvNext = 0;
     qsizetype m_rcvBufferedBytes = 0;
     int m_rcvBufferedCount = 0;
@@ -294,6 +339,7 @@ private:
     qint64 m_ackDelayMs = 0;
     int m_ackEveryDatagrams = 1;
     int m_ackDeferredCount = 0;
+    qsizetype m_ackDeferredBytes = 0;
     qint64 m_ackDeferredUntil = -1;
 
     // RFC 6298

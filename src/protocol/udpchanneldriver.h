@@ -66,6 +66,8 @@ public:
     void setPeerTimeouts(qint64 keepaliveIntervalMs, qint64 deadPeerTimeoutMs);
     // See ReliableChannel::setDelayedAck().
     void setDelayedAck(qint64 delayMs, int everyDatagrams);
+    // See ReliableChannel::setMaxDatagramSize(): before the handshake, for a socket that reads it.
+    void setMaxDatagramSize(int bytes) { m_channel.setMaxDatagramSize(bytes); }
 
     // Feeds one datagram from the peer. Emits nothing: call drain() after the batch. Returns
     // whether the channel accepted it (false: dropped, nothing changed).

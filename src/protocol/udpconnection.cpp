@@ -1,5 +1,7 @@
 #include "udpconnection.h"
 
+#include "udpsocketoptions.h"
+
 #include <QDtls>
 #include <QNetworkDatagram>
 #include <QUdpSocket>
@@ -369,6 +371,10 @@ void UdpConnection::startChannel()
     // A client mostly receives (room traffic fans out to it): one Ack per few datagrams, not per
     // read, spares the server that shares one socket among all its clients.
     m_ownDriver->setDelayedAck(ReliableChannel::DefaultAckDelayMs, ReliableChannel::DefaultAckEveryDatagrams);
+    if (!m_dtls) { // path MTU discovery; inside DTLS the channel stays at the base size (§17.1)
+        m_maxDatagramSize = UdpSocketOptions::enableLargeDatagrams(m_socket->socketDescriptor());
+        m_ownDriver->setMaxDatagramSize(m_maxDatagramSize);
+    }
     attachDriver(m_ownDriver);
     qCDebug(lcUdp).noquote() << "connecting to" << m_peerAddress.toString() << m_peerPort << "over UDP"
                              << (m_dtls ? "(DTLS up)" : "") << "from port" << m_socket->localPort();
@@ -379,7 +385,7 @@ void UdpConnection::onReadyRead()
 {
     const QPointer<UdpConnection> alive(this);
     // One byte more than the largest datagram taken, so an oversized one is seen (and dropped) as such.
-    const int largest = m_encrypt ? UdpWire::MaxDtlsDatagramSize : UdpWire::MaxDatagramSize;
+    const int largest = m_encrypt ? UdpWire::MaxDtlsDatagramSize : m_maxDatagramSize;
     while (alive && m_socket->hasPendingDatagrams()) {
         const QNetworkDatagram datagram = m_socket->receiveDatagram(largest + 1);
         if (!datagram.isValid())

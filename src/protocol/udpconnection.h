@@ -138,6 +138,7 @@ private:
     UdpChannelDriver *m_ownDriver = nullptr;
     QHostAddress m_peerAddress;
     quint16 m_peerPort = 0;
+    int m_maxDatagramSize = UdpWire::BaseDatagramSize; // what the socket reads (path MTU discovery)
     int m_lookupId = -1;
     QString m_hostName;              // checked against the server's certificate
     QDtls *m_dtls = nullptr;         // encrypted: the DTLS session with the server

@@ -35,21 +35,25 @@ int exactSize(Kind kind)
     case Kind::CloseAck: return FullHeaderSize;
     case Kind::Probe: return ProbeSize;
     case Kind::ProbeReply: return ProbeReplySize;
+    case Kind::SizeProbeAck: return SizeProbeAckSize;
     case Kind::Data:
     case Kind::Bundle:
+    case Kind::BundlePart:
+    case Kind::SizeProbe:
     case Kind::Invalid: break;
     }
     return -1;
 }
 
 // Walks a bundle's entries (count at p[0], entries after it, `size` bytes in all) without
-// allocating: true when the count is in bounds and the entries fill the bytes exactly.
-bool bundleLayoutValid(const char *p, qsizetype size)
+// allocating: true when the count is in minCount..MaxBundlePayloads and the entries fill the bytes
+// exactly.
+bool bundleLayoutValid(const char *p, qsizetype size, int minCount)
 {
     if (size < 1)
         return false;
     const int count = quint8(p[0]);
-    if (count < MinBundlePayloads || count > MaxBundlePayloads)
+    if (count < minCount || count > MaxBundlePayloads)
         return false;
     qsizetype at = 1;
     for (int i = 0; i < count; ++i) {
@@ -64,18 +68,53 @@ bool bundleLayoutValid(const char *p, qsizetype size)
     return at == size;
 }
 
-// What encode() accepts for a bundle: the counts and sizes a decoder accepts.
-bool bundlePayloadsValid(const QList<QByteArray> &payloads)
+// What encode() accepts for a bundle or a bundle part: the counts and sizes a decoder accepts.
+// Returns the datagram's size, or 0.
+int bundleSize(const QList<QByteArray> &payloads, int minCount, int headerSize, int maxSize)
 {
-    if (payloads.size() < MinBundlePayloads || payloads.size() > MaxBundlePayloads)
-        return false;
-    qsizetype size = BundleHeaderSize;
+    if (payloads.size() < minCount || payloads.size() > MaxBundlePayloads)
+        return 0;
+    qsizetype size = headerSize;
     for (const QByteArray &payload : payloads) {
         if (payload.isEmpty() || payload.size() > 0xFFFF)
-            return false;
+            return 0;
         size += bundleEntrySize(payload.size());
     }
-    return size <= MaxDatagramSize;
+    return size <= maxSize ? int(size) : 0;
+}
+
+bool partFieldsValid(int index, int count)
+{
+    return count >= 2 && count <= MaxBundleParts && index < count;
+}
+
+// Writes count and entries at p (the layout shared by Bundle and BundlePart).
+void writeEntries(char *p, const QList<QByteArray> &payloads)
+{
+    p[0] = char(payloads.size());
+    char *at = p + 1;
+    for (const QByteArray &payload : payloads) {
+        writeU16(at, quint16(payload.size()));
+        memcpy(at + BundleEntryHeaderSize, payload.constData(), size_t(payload.size()));
+        at += bundleEntrySize(payload.size());
+    }
+}
+
+// Reads the entries bundleLayoutValid() accepted.
+QList<QByteArray> readEntries(const QByteArray &bytes, qsizetype countAt)
+{
+    const char *p = bytes.constData();
+    const int count = quint8(p[countAt]);
+    QList<QByteArray> payloads;
+    payloads.reserve(count);
+    qsizetype at = countAt + 1;
+    for (int i = 0; i < count; ++i) {
+        const int length = readU16(p + at);
+        at += BundleEntryHeaderSize;
+        payloads.append(bytes.mid(at, length));
+        at += length;
+    }
+    return payloads;
 }
 
 // Fragment rules that need no connection state: see the Data layout in udpwire.h.
@@ -133,6 +172,9 @@ QString kindName(Kind kind)
     case Kind::Probe: return QStringLiteral("Probe");
     case Kind::ProbeReply: return QStringLiteral("ProbeReply");
     case Kind::Bundle: return QStringLiteral("Bundle");
+    case Kind::SizeProbe: return QStringLiteral("SizeProbe");
+    case Kind::SizeProbeAck: return QStringLiteral("SizeProbeAck");
+    case Kind::BundlePart: return QStringLiteral("BundlePart");
     }
     return QStringLiteral("Kind%1").arg(int(kind));
 }
@@ -154,12 +196,12 @@ QString decodeErrorName(DecodeError error)
     return QStringLiteral("DecodeError%1").arg(int(error));
 }
 
-DecodeError decode(const QByteArray &bytes, Datagram *out)
+DecodeError decode(const QByteArray &bytes, Datagram *out, int maxSize)
 {
     const qsizetype size = bytes.size();
     if (size < ShortHeaderSize)
         return DecodeError::TooShort;
-    if (size > MaxDatagramSize)
+    if (size > qBound(BaseDatagramSize, maxSize, LargestDatagramSize))
         return DecodeError::TooLarge;
     const char *p = bytes.constData();
     const quint8 first = quint8(p[0]);
@@ -178,8 +220,14 @@ DecodeError decode(const QByteArray &bytes, Datagram *out)
     } else if (kind == Kind::Bundle) {
         if (size < BundleHeaderSize + MinBundlePayloads * bundleEntrySize(1))
             return DecodeError::BadSize;
+    } else if (kind == Kind::BundlePart) {
+        if (size < BundlePartHeaderSize + bundleEntrySize(1) || size > BaseDatagramSize)
+            return DecodeError::BadSize;
+    } else if (kind == Kind::SizeProbe) {
+        if (size < SizeProbeMinSize)
+            return DecodeError::BadSize;
     } else if (kind == Kind::Accept) {
-        if (size != AcceptSize && size != AcceptWithFeaturesSize)
+        if (size != AcceptSize && size != AcceptWithFeaturesSize && size != AcceptWithMaxDatagramSize)
             return DecodeError::BadSize;
     } else if (size != exactSize(kind)) {
         return DecodeError::BadSize;
@@ -213,24 +261,46 @@ DecodeError decode(const QByteArray &bytes, Datagram *out)
     }
     case Kind::Bundle: {
         // Every count and length is checked against the datagram before anything is allocated.
-        if (!bundleLayoutValid(p + FullHeaderSize, size - FullHeaderSize))
+        if (!bundleLayoutValid(p + FullHeaderSize, size - FullHeaderSize, MinBundlePayloads))
             return DecodeError::BadBundle;
-        const int count = quint8(p[FullHeaderSize]);
-        d.payloads.reserve(count);
-        qsizetype at = BundleHeaderSize;
-        for (int i = 0; i < count; ++i) {
-            const int length = readU16(p + at);
-            at += BundleEntryHeaderSize;
-            d.payloads.append(bytes.mid(at, length));
-            at += length;
-        }
+        d.payloads = readEntries(bytes, FullHeaderSize);
         break;
     }
+    case Kind::BundlePart: {
+        const int index = quint8(p[FullHeaderSize]);
+        const int count = quint8(p[FullHeaderSize + 1]);
+        if (!partFieldsValid(index, count)
+            || !bundleLayoutValid(p + FullHeaderSize + 2, size - FullHeaderSize - 2, 1))
+            return DecodeError::BadBundle;
+        d.partIndex = quint8(index);
+        d.partCount = quint8(count);
+        d.payloads = readEntries(bytes, FullHeaderSize + 2);
+        break;
+    }
+    case Kind::SizeProbe:
+        d.probeId = readU32(p + ShortHeaderSize);
+        d.probeSize = quint16(size);
+        break;
+    case Kind::SizeProbeAck:
+        d.probeId = readU32(p + ShortHeaderSize);
+        d.probeSize = readU16(p + ShortHeaderSize + 4);
+        if (d.probeSize < SizeProbeMinSize || d.probeSize > LargestDatagramSize)
+            return DecodeError::BadSize;
+        break;
     case Kind::Accept:
-        if (size == AcceptWithFeaturesSize) {
+        if (size >= AcceptWithFeaturesSize) {
             d.features = readU16(p + AcceptSize);
             if (d.features == 0)
                 return DecodeError::BadSize; // the 8-byte form is only for agreed features
+            // Large datagrams are agreed with a size, in the 10-byte form, and only there.
+            const bool large = d.features & FeatureLargeDatagrams;
+            if (large != (size == AcceptWithMaxDatagramSize))
+                return DecodeError::BadSize;
+            if (large) {
+                d.maxDatagramSize = readU16(p + AcceptWithFeaturesSize);
+                if (d.maxDatagramSize < BaseDatagramSize)
+                    return DecodeError::BadSize;
+            }
         }
         break;
     case Kind::Cookie:
@@ -239,6 +309,11 @@ DecodeError decode(const QByteArray &bytes, Datagram *out)
     case Kind::HelloWithCookie:
         d.cookie = bytes.mid(ShortHeaderSize, CookieSize);
         d.features = readU16(p + HelloFeaturesOffset);
+        if (d.features & FeatureLargeDatagrams) {
+            d.maxDatagramSize = readU16(p + HelloMaxDatagramOffset);
+            if (d.maxDatagramSize < BaseDatagramSize)
+                return DecodeError::BadSize;
+        }
         break;
     case Kind::ProbeReply:
         d.transports = readU16(p + 6);
@@ -251,8 +326,9 @@ DecodeError decode(const QByteArray &bytes, Datagram *out)
     return DecodeError::None;
 }
 
-QByteArray encode(const Datagram &d)
+QByteArray encode(const Datagram &d, int maxSize)
 {
+    maxSize = qBound(BaseDatagramSize, maxSize, LargestDatagramSize);
     const quint8 kindByte = quint8(d.kind);
     if (kindByte == 0 || kindByte > LastKind)
         return {};
@@ -264,14 +340,26 @@ QByteArray encode(const Datagram &d)
             return {};
         size = DataHeaderSize + int(d.fragment.size());
     } else if (d.kind == Kind::Bundle) {
-        if (!bundlePayloadsValid(d.payloads))
+        size = bundleSize(d.payloads, MinBundlePayloads, BundleHeaderSize, maxSize);
+        if (size == 0)
             return {};
-        size = BundleHeaderSize;
-        for (const QByteArray &payload : d.payloads)
-            size += bundleEntrySize(payload.size());
+    } else if (d.kind == Kind::BundlePart) {
+        size = bundleSize(d.payloads, 1, BundlePartHeaderSize, BaseDatagramSize);
+        if (size == 0 || !partFieldsValid(d.partIndex, d.partCount))
+            return {};
+    } else if (d.kind == Kind::SizeProbe) {
+        size = d.probeSize;
+        if (size < SizeProbeMinSize || size > maxSize)
+            return {};
+    } else if (d.kind == Kind::SizeProbeAck) {
+        if (d.probeSize < SizeProbeMinSize || d.probeSize > LargestDatagramSize)
+            return {};
     } else if (d.kind == Kind::Accept && d.features != 0) {
-        size = AcceptWithFeaturesSize;
+        size = (d.features & FeatureLargeDatagrams) ? AcceptWithMaxDatagramSize : AcceptWithFeaturesSize;
     }
+    if ((d.kind == Kind::Accept || d.kind == Kind::HelloWithCookie) && (d.features & FeatureLargeDatagrams)
+        && d.maxDatagramSize < BaseDatagramSize)
+        return {};
     if ((d.kind == Kind::Cookie || d.kind == Kind::HelloWithCookie) && d.cookie.size() != CookieSize)
         return {};
 
@@ -292,19 +380,26 @@ QByteArray encode(const Datagram &d)
         writeU16(p + 24, quint16(d.fragment.size()));
         memcpy(p + DataHeaderSize, d.fragment.constData(), size_t(d.fragment.size()));
         break;
-    case Kind::Bundle: {
-        p[FullHeaderSize] = char(d.payloads.size());
-        char *at = p + BundleHeaderSize;
-        for (const QByteArray &payload : d.payloads) {
-            writeU16(at, quint16(payload.size()));
-            memcpy(at + BundleEntryHeaderSize, payload.constData(), size_t(payload.size()));
-            at += bundleEntrySize(payload.size());
-        }
+    case Kind::Bundle:
+        writeEntries(p + FullHeaderSize, d.payloads);
         break;
-    }
+    case Kind::BundlePart:
+        p[FullHeaderSize] = char(d.partIndex);
+        p[FullHeaderSize + 1] = char(d.partCount);
+        writeEntries(p + FullHeaderSize + 2, d.payloads);
+        break;
+    case Kind::SizeProbe:
+        writeU32(p + ShortHeaderSize, d.probeId);
+        break;
+    case Kind::SizeProbeAck:
+        writeU32(p + ShortHeaderSize, d.probeId);
+        writeU16(p + ShortHeaderSize + 4, d.probeSize);
+        break;
     case Kind::Accept:
         if (d.features != 0)
             writeU16(p + AcceptSize, d.features);
+        if (d.features & FeatureLargeDatagrams)
+            writeU16(p + AcceptWithFeaturesSize, d.maxDatagramSize);
         break;
     case Kind::Cookie:
         memcpy(p + ShortHeaderSize, d.cookie.constData(), CookieSize);
@@ -312,6 +407,8 @@ QByteArray encode(const Datagram &d)
     case Kind::HelloWithCookie:
         memcpy(p + ShortHeaderSize, d.cookie.constData(), CookieSize);
         writeU16(p + HelloFeaturesOffset, d.features);
+        if (d.features & FeatureLargeDatagrams)
+            writeU16(p + HelloMaxDatagramOffset, d.maxDatagramSize);
         break;
     case Kind::ProbeReply:
         writeU16(p + 6, d.transports);
@@ -325,7 +422,7 @@ QByteArray encode(const Datagram &d)
 
 quint32 peekConnectionId(const QByteArray &bytes)
 {
-    if (bytes.size() < ShortHeaderSize || bytes.size() > MaxDatagramSize
+    if (bytes.size() < ShortHeaderSize || bytes.size() > LargestDatagramSize
         || quint8(bytes.at(0)) != MagicVersion)
         return 0;
     const quint8 kindByte = quint8(bytes.at(1));

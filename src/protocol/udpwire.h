@@ -26,16 +26,35 @@
 //     42  2   features         the channel features (Feature*) the client can receive; a client
 //                              older than features sends 0 here (it was zero padding, which
 //                              servers never checked), so it is offered nothing
-//     44  -   zero padding up to MaxDatagramSize
-//   Accept            6/8  short header. The server keeps state for the client from now on. The
+//     44  2   max datagram     with FeatureLargeDatagrams offered: the largest UDP payload the
+//                              client will read (>= BaseDatagramSize, QUIC's max_udp_payload_size);
+//                              below BaseDatagramSize the datagram is malformed. Without that
+//                              feature these bytes are padding and ignored (older clients: 0).
+//     46  -   zero padding up to BaseDatagramSize
+//   Accept         6/8/10  short header. The server keeps state for the client from now on. The
 //                          8-byte form adds u16 features: those both ends support (the client's
-//                          offer ANDed with the server's), never 0. A client that offered nothing
-//                          gets the 6-byte form (older clients drop any other size); a 6-byte
-//                          Accept, or none (a lost Accept implied by the server's data), means no
-//                          features: each end uses a feature only once it knows the peer has it.
+//                          offer ANDed with the server's), never 0, never FeatureLargeDatagrams.
+//                          The 10-byte form is the only one with FeatureLargeDatagrams agreed and
+//                          adds u16 max datagram: the largest UDP payload the server will read
+//                          (>= BaseDatagramSize). A client that offered nothing gets the 6-byte
+//                          form (older clients drop any other size), one that offered bundles but
+//                          not large datagrams the 8-byte form (what it was built to accept); a
+//                          6-byte Accept, or none (a lost Accept implied by the server's data),
+//                          means no features: each end uses a feature only once it knows the peer
+//                          has it, so an older peer never gets a datagram above BaseDatagramSize.
 //   Probe              16  short header (nonce in the id field), 10 zero bytes.
 //   ProbeReply         16  short header (nonce echoed), u16 transport flags (Transport*),
 //                          u32 Confab protocol version, 4 zero bytes. Never larger than the Probe.
+//   SizeProbe    10-8952  short header, then (only to a peer that offered FeatureLargeDatagrams,
+//                          never above the size it advertised):
+//     6   4   probe id         chosen by the sender, echoed in the SizeProbeAck
+//     10  -   zero padding     up to the size being tried; the datagram's own size is the probe
+//                          Path MTU discovery (RFC 8899 DPLPMTUD): "does a datagram this large
+//                          reach you?". NOT sequenced: it carries no data, is never retransmitted
+//                          (a lost probe only means "too large, or lost"), and neither its loss
+//                          nor its silence counts as a loss of data or toward dead-peer detection.
+//   SizeProbeAck       12  short header, u32 probe id echoed, u16 size of the SizeProbe received.
+//                          Sent at once by the receiver of a SizeProbe (smaller than the probe).
 //
 // Kinds used once connected share the 22-byte full header:
 //
@@ -54,14 +73,14 @@
 //   CloseAck           22  full header; "I have finished with this connection". Sent when the
 //                          peer's Close is delivered (the ack then covers it), and by a closed
 //                          channel in answer to anything sequenced (the ack says what it received).
-//   Data          27-1200  full header, then:
+//   Data          27-1200  full header, then (never larger than BaseDatagramSize, whatever the path):
 //     22  1   fragment index   0-based position of this fragment in its payload
 //     23  1   fragment count   1..MaxFragments fragments make up the payload
 //     24  2   fragment length  1..MaxFragmentPayload; must equal the bytes that follow
 //     26  n   fragment bytes   every fragment but the last carries exactly MaxFragmentPayload
 //                              bytes, so the whole payload's size is known from the last one and
 //                              checked against Limits::MaxFramePayload before anything is kept.
-//   Bundle        29-1200  full header (one sequence number for the whole bundle), then:
+//   Bundle        29-8952  full header (one sequence number for the whole bundle), then:
 //     22  1   payload count    MinBundlePayloads..MaxBundlePayloads whole payloads, in order
 //     23  -   count entries, each:
 //               2   payload length   1..; the entries must fill the datagram exactly
@@ -70,9 +89,22 @@
 //                          several small payloads queued at once (never waiting for more). It is
 //                          acknowledged, retransmitted and ordered as one datagram; its payloads
 //                          are delivered in order, between the payloads of the sequence numbers
-//                          before and after it. Never inside a fragmented payload. Its payload
-//                          bytes total at most MaxBundledBytes (< MaxFragmentPayload), so the
-//                          receiver's buffer bound (ReliableChannel::MaxReassemblyBytes) holds.
+//                          before and after it. Never inside a fragmented payload. Above
+//                          BaseDatagramSize only once the path was shown to carry that size (an
+//                          acknowledged SizeProbe) and never above the peer's advertised size.
+//                          Its payloads are at most MaxBundleablePayload bytes each, so that it
+//                          can always be cut into BundleParts of BaseDatagramSize.
+//   BundlePart    28-1200  full header (seq: the bundle's), then:
+//     22  1   part index       0-based; < part count
+//     23  1   part count       2..MaxBundleParts parts make up the bundle of this seq
+//     24  1   payload count    1..MaxBundlePayloads whole payloads in this part
+//     25  -   count entries, as in a Bundle, filling the datagram exactly
+//                          A Bundle larger than the sender's current datagram size (the path
+//                          shrank: black-hole fallback) is (re)sent as parts. The receiver keeps
+//                          the parts of one seq until all have arrived, then handles the whole
+//                          like the Bundle it stands for (payloads in part order); the seq is
+//                          acknowledged only then, and retransmitted whole (all parts) if lost.
+//                          Sent only to a peer that offered FeatureLargeDatagrams.
 //
 // A payload's fragments take consecutive sequence numbers, so in-order delivery is reassembly.
 #pragma once
@@ -91,10 +123,18 @@ constexpr quint8 MagicMask = 0xF0;
 constexpr quint8 Magic = 0xC0;
 constexpr quint8 Version = 1;
 
-// Largest UDP payload Confab ever sends. 1200 bytes plus the IPv6 (40) and UDP (8) headers stay
-// under the 1280-byte IPv6 minimum MTU, so datagrams are never fragmented by IP on any path that
-// carries IPv6, and fit common tunnels (PPPoE, VPNs) over IPv4. (Seed 002 capped packets at 1024.)
-constexpr int MaxDatagramSize = 1200;
+// The base datagram size: every Confab end reads datagrams this large, and nothing larger is sent
+// to a peer unless it advertised a larger size and the path was shown to carry it (SizeProbe).
+// 1200 bytes plus the IPv6 (40) and UDP (8) headers stay under the 1280-byte IPv6 minimum MTU, so
+// datagrams of this size are never fragmented by IP on any path that carries IPv6, and fit common
+// tunnels (PPPoE, VPNs) over IPv4. (Seed 002 capped packets at 1024.) The handshake and every Data
+// datagram stay within it.
+constexpr int BaseDatagramSize = 1200;
+constexpr int MaxDatagramSize = BaseDatagramSize; // the name from before path MTU discovery
+// The largest datagram any Confab end advertises, sends or reads (size read buffers with it, plus
+// one byte to see an oversized datagram as such): a 9,000-byte jumbo Ethernet MTU less the IPv6 and
+// UDP headers. Larger MTUs exist only on loopback and special links; see PROTOCOL-UDP.md §2.1.
+constexpr int LargestDatagramSize = 8952;
 constexpr int ShortHeaderSize = 6;
 constexpr int FullHeaderSize = 22;
 constexpr int DataHeaderSize = 26;
@@ -112,8 +152,12 @@ constexpr int AcceptSize = ShortHeaderSize;
 constexpr int ProbeSize = 16;
 constexpr int ProbeReplySize = 16;
 constexpr int AcceptWithFeaturesSize = AcceptSize + 2;
+constexpr int AcceptWithMaxDatagramSize = AcceptWithFeaturesSize + 2; // 10
 constexpr int HelloFeaturesOffset = ShortHeaderSize + CookieSize; // in HelloWithCookie: 42
-static_assert(CookieReplySize <= HelloSize && AcceptSize <= HelloWithCookieSize
+constexpr int HelloMaxDatagramOffset = HelloFeaturesOffset + 2;   // in HelloWithCookie: 44
+constexpr int SizeProbeMinSize = ShortHeaderSize + 4;             // 10
+constexpr int SizeProbeAckSize = ShortHeaderSize + 4 + 2;         // 12
+static_assert(CookieReplySize <= HelloSize && AcceptWithMaxDatagramSize <= HelloWithCookieSize
                   && ProbeReplySize <= ProbeSize,
               "no reply to an unverified source may be larger than the datagram that caused it");
 
@@ -126,16 +170,30 @@ constexpr int BundleHeaderSize = FullHeaderSize + 1;  // 23
 constexpr int BundleEntryHeaderSize = 2;
 constexpr int MinBundlePayloads = 2;
 constexpr int MaxBundlePayloads = 255;
-// The most payload bytes one bundle carries (two entries, each with its length field).
-constexpr int MaxBundledBytes = MaxDatagramSize - BundleHeaderSize - MinBundlePayloads * BundleEntryHeaderSize; // 1173
-static_assert(MaxBundledBytes <= MaxFragmentPayload,
-              "a bundle must never hold more than a fragment, or the reassembly bound breaks");
+// The most payload bytes one bundle of BaseDatagramSize carries (two entries, each with its length
+// field). A larger bundle (path MTU discovery) carries more; the receiver's buffer bound then rests
+// on the sender's byte window (ReliableChannel::SendWindowBytes), see PROTOCOL-UDP.md §7.
+constexpr int MaxBundledBytes = BaseDatagramSize - BundleHeaderSize - MinBundlePayloads * BundleEntryHeaderSize; // 1173
+// BundlePart (see the layout above).
+constexpr int BundlePartHeaderSize = FullHeaderSize + 3; // 25
+constexpr int MaxBundleParts = 32;
+// The largest payload a bundle takes: one that still fits a BundlePart of BaseDatagramSize alone.
+constexpr int MaxBundleablePayload = BaseDatagramSize - BundlePartHeaderSize - BundleEntryHeaderSize; // 1173
+static_assert(MaxBundleablePayload <= MaxFragmentPayload, "a bundled payload is never fragmented");
+// Cut greedily at BaseDatagramSize, two consecutive parts together hold more entry bytes than one
+// part has room for, so a bundle of LargestDatagramSize takes at most 16 parts (< MaxBundleParts).
+static_assert(2 * (LargestDatagramSize / (BaseDatagramSize - BundlePartHeaderSize) + 1) <= MaxBundleParts,
+              "MaxBundleParts must cover a bundle of LargestDatagramSize");
 // Bytes a payload of `size` bytes takes inside a bundle.
 constexpr int bundleEntrySize(qsizetype size) { return BundleEntryHeaderSize + int(size); }
 
 // Channel features, negotiated in HelloWithCookie / Accept (APPEND-ONLY bits).
 constexpr quint16 FeatureBundles = 0x0001; // may receive Bundle datagrams
-constexpr quint16 SupportedFeatures = FeatureBundles;
+// May receive datagrams above BaseDatagramSize, up to the size advertised with it (HelloWithCookie
+// offset 44, the 10-byte Accept), and SizeProbe / BundlePart. Offered only by an end whose socket
+// reads that much (ReliableChannel::setMaxDatagramSize()).
+constexpr quint16 FeatureLargeDatagrams = 0x0002;
+constexpr quint16 SupportedFeatures = FeatureBundles | FeatureLargeDatagrams;
 
 // A cookie is accepted while (server seconds now) - (cookie seconds) is in 0..CookieLifetimeSecs.
 constexpr int CookieLifetimeSecs = 20;
@@ -169,14 +227,19 @@ enum class Kind : quint8 {
     Probe = 10,
     ProbeReply = 11,
     Bundle = 12,
+    SizeProbe = 13,
+    SizeProbeAck = 14,
+    BundlePart = 15,
 };
-constexpr quint8 LastKind = 12;
+constexpr quint8 LastKind = 15;
 
 QString kindName(Kind kind);
-// Data, Bundle, Ping and Close take a sequence number and are acknowledged and retransmitted.
+// Data, Bundle, BundlePart, Ping and Close take a sequence number and are acknowledged and
+// retransmitted. (SizeProbe is acknowledged by its own SizeProbeAck, never retransmitted.)
 constexpr bool isSequenced(Kind kind)
 {
-    return kind == Kind::Data || kind == Kind::Bundle || kind == Kind::Ping || kind == Kind::Close;
+    return kind == Kind::Data || kind == Kind::Bundle || kind == Kind::BundlePart || kind == Kind::Ping
+           || kind == Kind::Close;
 }
 // The kinds that carry the 22-byte full header (seq, ack, sack).
 constexpr bool hasFullHeader(Kind kind)
@@ -194,8 +257,14 @@ struct Datagram {
     quint8 fragmentIndex = 0;
     quint8 fragmentCount = 0;
     QByteArray fragment;  // Data
-    QList<QByteArray> payloads; // Bundle: MinBundlePayloads..MaxBundlePayloads whole payloads
+    QList<QByteArray> payloads; // Bundle: MinBundlePayloads..MaxBundlePayloads whole payloads;
+                                // BundlePart: 1..MaxBundlePayloads
+    quint8 partIndex = 0;         // BundlePart
+    quint8 partCount = 0;         // BundlePart
     quint16 features = 0;         // HelloWithCookie (offered), Accept (agreed)
+    quint16 maxDatagramSize = 0;  // HelloWithCookie, Accept: with FeatureLargeDatagrams only
+    quint32 probeId = 0;          // SizeProbe, SizeProbeAck
+    quint16 probeSize = 0;        // SizeProbe: its size (encode pads to it); SizeProbeAck: echoed
     QByteArray cookie;    // Cookie, HelloWithCookie: CookieSize bytes
     quint16 transports = 0;       // ProbeReply
     quint32 protocolVersion = 0;  // ProbeReply
@@ -204,7 +273,7 @@ struct Datagram {
 enum class DecodeError {
     None,
     TooShort,       // shorter than the short header
-    TooLarge,       // longer than MaxDatagramSize
+    TooLarge,       // longer than the receiver reads (BaseDatagramSize unless it advertised more)
     BadMagic,       // first byte's high nibble is not 0xC
     BadVersion,     // Confab magic, but a wire version this build does not speak
     UnknownKind,
@@ -216,14 +285,18 @@ enum class DecodeError {
 QString decodeErrorName(DecodeError error);
 
 // Checks everything that can be checked without connection state, before any allocation that
-// depends on the datagram's claims. On error *out is left in an unspecified state.
-DecodeError decode(const QByteArray &bytes, Datagram *out);
+// depends on the datagram's claims. maxSize is the largest datagram the receiver reads (what it
+// advertised; clamped to BaseDatagramSize..LargestDatagramSize): anything longer is TooLarge.
+// On error *out is left in an unspecified state.
+DecodeError decode(const QByteArray &bytes, Datagram *out, int maxSize = BaseDatagramSize);
 
-// Encodes a well-formed datagram (pads Hello and HelloWithCookie). Fields that do not belong to
-// the kind are ignored. Returns an empty array for a datagram that decode() would reject.
-QByteArray encode(const Datagram &datagram);
+// Encodes a well-formed datagram (pads Hello, HelloWithCookie and SizeProbe). Fields that do not
+// belong to the kind are ignored. maxSize is what the receiver reads (as for decode()). Returns an
+// empty array for a datagram that decode(..., maxSize) would reject.
+QByteArray encode(const Datagram &datagram, int maxSize = BaseDatagramSize);
 
-// Reads only the short header; 0 when the bytes are not a Confab datagram of a connection kind.
+// Reads only the short header; 0 when the bytes are not a Confab datagram of a connection kind
+// (or are longer than LargestDatagramSize).
 quint32 peekConnectionId(const QByteArray &bytes);
 
 // --- Stateless cookies ---------------------------------------------------------------------

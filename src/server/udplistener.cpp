@@ -1,5 +1,7 @@
 #include "udplistener.h"
 
+#include "udpsocketoptions.h"
+
 #include <QDtls>
 #include <QNetworkDatagram>
 #include <QSet>
@@ -135,6 +137,8 @@ bool UdpListener::bind(const QHostAddress &address, quint16 port, QString *error
     // system's default (about 200 KiB, some 300 small datagrams) a burst of acknowledgements from
     // a few hundred room members overflows it. The kernel caps the size at net.core.rmem_max.
     m_socket->setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, ReceiveBufferBytes);
+    // Path MTU discovery: don't-fragment set, datagrams up to this size read and advertised.
+    m_maxDatagramSize = UdpSocketOptions::enableLargeDatagrams(m_socket->socketDescriptor());
     sockaddr_storage local{};
     socklen_t localLength = sizeof local;
     if (::getsockname(int(m_socket->socketDescriptor()), reinterpret_cast<sockaddr *>(&local), &localLength) == 0)
@@ -161,7 +165,7 @@ void UdpListener::onReadyRead()
 {
     TouchedDrivers touched;
     // One byte more than the largest datagram taken, so an oversized one is seen (and dropped) as such.
-    const int largest = m_dtls ? UdpWire::MaxDtlsDatagramSize : UdpWire::MaxDatagramSize;
+    const int largest = m_dtls ? UdpWire::MaxDtlsDatagramSize : m_maxDatagramSize;
     for (int read = 0; read < MaxDatagramsPerRead && m_socket->hasPendingDatagrams(); ++read) {
         const QNetworkDatagram datagram = m_socket->receiveDatagram(largest + 1);
         if (!datagram.isValid())
@@ -289,6 +293,10 @@ void UdpListener::admit(const Key &key, quint32 connectionId, const QByteArray &
         };
     }
     auto *driver = new UdpChannelDriver(ReliableChannel::Role::Server, connectionId, std::move(write));
+    // Path MTU discovery for plain channels; a DTLS channel stays at the base size, which with
+    // the record overhead fits what DTLS sessions read (UdpWire::MaxDtlsDatagramSize).
+    if (!dtls)
+        driver->setMaxDatagramSize(m_maxDatagramSize);
     auto *connection = new UdpServerConnection(driver, address, port);
     connection->setEncrypted(dtls != nullptr);
     if (dtls) {

@@ -188,6 +188,7 @@ private:
     bool m_accepting = true;
     qint64 m_lastFullLogAt = -1;
     int m_socketFamily = 0; // AF_INET or AF_INET6 once bound
+    int m_maxDatagramSize = UdpWire::BaseDatagramSize; // what the socket reads (path MTU discovery)
     std::vector<PendingDatagram> m_pending;
     bool m_sendQueued = false;
     bool m_dtls = false;
