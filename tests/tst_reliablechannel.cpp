@@ -1473,6 +1473,66 @@ QByteArray smallMessage(quint32 seed, int side, int index, int maxSize)
     return makeMessage(seed, side, index, size);
 }
 
+// Both sides queue bursts of 1..maxBurst small payloads a pass at a time (a server's fan-out, a
+// chatty client) until each has had `count` payloads delivered, once and in order (checked as they
+// arrive); then the link runs on, so that late duplicates would surface. `eachPass` runs before
+// every pass (a test may change the link on the way). The caller checks QTest::currentTestFailed().
+void runBurstTransfer(Harness &h, quint32 seed, int count, int maxBurst, const std::function<void()> &eachPass = {})
+{
+    int next[2] = {0, 0};
+    int received[2] = {0, 0};
+    QString mismatch;
+    h.onPayload = [&](int side, const QByteArray &payload) {
+        const int from = 1 - side;
+        if (!mismatch.isEmpty())
+            return;
+        if (received[side] >= count || payload != smallMessage(seed, from, received[side], 300)) {
+            mismatch = QStringLiteral("side %1: payload %2 (%3 bytes) out of order, altered or extra")
+                           .arg(side).arg(received[side]).arg(payload.size());
+            return;
+        }
+        ++received[side];
+    };
+
+    QRandomGenerator burstRng(seed);
+    const qint64 limit = h.now + 3600 * 1000;
+    for (;;) {
+        if (eachPass)
+            eachPass();
+        for (int side = 0; side < 2; ++side) {
+            Channel *ch = h.channel(side);
+            const int burst = 1 + int(burstRng.bounded(maxBurst));
+            for (int i = 0; i < burst && next[side] < count; ++i) {
+                if (ch->enqueue(smallMessage(seed, side, next[side], 300)) != SendResult::Queued)
+                    break; // queue full: offered again next pass
+                ++next[side];
+            }
+            ch->flush(h.now);
+        }
+        h.flush();
+        if (!mismatch.isEmpty() || !h.violation.isEmpty())
+            break;
+        if (received[0] == count && received[1] == count && h.quiet())
+            break;
+        if (!h.step(limit))
+            break;
+    }
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
+    QCOMPARE(received[ClientSide], count);
+    QCOMPARE(received[ServerSide], count);
+    h.runFor(10'000); // late duplicates must not surface
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    QCOMPARE(h.payloadCount[ClientSide], count);
+    QCOMPARE(h.payloadCount[ServerSide], count);
+    for (int side = 0; side < 2; ++side) {
+        QCOMPARE(h.events[side], QList<Event>{Event::Connected});
+        QCOMPARE(h.channel(side)->reassemblyBytes(), 0);
+        QCOMPARE(h.channel(side)->sendBufferBytes(), 0);
+    }
+    h.onPayload = {};
+}
+
 } // namespace
 
 void tst_ReliableChannel::bundleWireFormat()
@@ -1679,50 +1739,9 @@ void tst_ReliableChannel::bundledTransfer()
     h.client.setDelayedAck(Channel::DefaultAckDelayMs, Channel::DefaultAckEveryDatagrams);
 
     constexpr int Count = 3000;
-    int next[2] = {0, 0};
-    int received[2] = {0, 0};
-    QString mismatch;
-    h.onPayload = [&](int side, const QByteArray &payload) {
-        const int from = 1 - side;
-        if (!mismatch.isEmpty())
-            return;
-        if (received[side] >= Count || payload != smallMessage(seed, from, received[side], 300)) {
-            mismatch = QStringLiteral("side %1: payload %2 (%3 bytes) out of order, altered or extra")
-                           .arg(side).arg(received[side]).arg(payload.size());
-            return;
-        }
-        ++received[side];
-    };
-
-    QRandomGenerator burstRng(seed);
-    const qint64 limit = h.now + 3600 * 1000;
-    for (;;) {
-        for (int side = 0; side < 2; ++side) {
-            Channel *ch = h.channel(side);
-            const int burst = 1 + int(burstRng.bounded(12));
-            for (int i = 0; i < burst && next[side] < Count; ++i) {
-                if (ch->enqueue(smallMessage(seed, side, next[side], 300)) != SendResult::Queued)
-                    break; // queue full: offered again next pass
-                ++next[side];
-            }
-            ch->flush(h.now);
-        }
-        h.flush();
-        if (!mismatch.isEmpty() || !h.violation.isEmpty())
-            break;
-        if (received[0] == Count && received[1] == Count && h.quiet())
-            break;
-        if (!h.step(limit))
-            break;
-    }
-    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
-    QCOMPARE(received[ClientSide], Count);
-    QCOMPARE(received[ServerSide], Count);
-    h.runFor(10'000); // late duplicates must not surface
-    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    QCOMPARE(h.payloadCount[ClientSide], Count);
-    QCOMPARE(h.payloadCount[ServerSide], Count);
+    runBurstTransfer(h, seed, Count, 12);
+    if (QTest::currentTestFailed())
+        return;
     QVERIFY(h.client.bundlesSent() > 0);
     QVERIFY(h.server->bundlesSent() > 0);
     for (int side = 0; side < 2; ++side) {
@@ -2390,58 +2409,14 @@ void tst_ReliableChannel::largeDatagramTransfer()
     h.client.setDelayedAck(Channel::DefaultAckDelayMs, Channel::DefaultAckEveryDatagrams);
 
     constexpr int Count = 4000;
-    int next[2] = {0, 0};
-    int received[2] = {0, 0};
-    QString mismatch;
-    h.onPayload = [&](int side, const QByteArray &payload) {
-        const int from = 1 - side;
-        if (!mismatch.isEmpty())
-            return;
-        if (received[side] >= Count || payload != smallMessage(seed, from, received[side], 300)) {
-            mismatch = QStringLiteral("side %1: payload %2 (%3 bytes) out of order, altered or extra")
-                           .arg(side).arg(received[side]).arg(payload.size());
-            return;
-        }
-        ++received[side];
-    };
-
-    QRandomGenerator burstRng(seed);
-    const qint64 limit = h.now + 3600 * 1000;
-    for (;;) {
-        if (pathMtu < 0 && received[ClientSide] >= Count / 4)
+    runBurstTransfer(h, seed, Count, 60, [&] {
+        if (pathMtu < 0 && h.payloadCount[ClientSide] >= Count / 4)
             h.pathMtu = -pathMtu;
-        for (int side = 0; side < 2; ++side) {
-            Channel *ch = h.channel(side);
-            const int burst = 1 + int(burstRng.bounded(60));
-            for (int i = 0; i < burst && next[side] < Count; ++i) {
-                if (ch->enqueue(smallMessage(seed, side, next[side], 300)) != SendResult::Queued)
-                    break;
-                ++next[side];
-            }
-            ch->flush(h.now);
-        }
-        h.flush();
-        if (!mismatch.isEmpty() || !h.violation.isEmpty())
-            break;
-        if (received[0] == Count && received[1] == Count && h.quiet())
-            break;
-        if (!h.step(limit))
-            break;
-    }
-    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    QVERIFY2(h.violation.isEmpty(), qPrintable(h.violation));
-    QCOMPARE(received[ClientSide], Count);
-    QCOMPARE(received[ServerSide], Count);
-    h.runFor(10'000);
-    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    QCOMPARE(h.payloadCount[ClientSide], Count);
-    QCOMPARE(h.payloadCount[ServerSide], Count);
-    for (int side = 0; side < 2; ++side) {
-        QCOMPARE(h.events[side], QList<Event>{Event::Connected});
-        QCOMPARE(h.channel(side)->reassemblyBytes(), 0);
-        QCOMPARE(h.channel(side)->sendBufferBytes(), 0);
+    });
+    if (QTest::currentTestFailed())
+        return;
+    for (int side = 0; side < 2; ++side)
         QVERIFY(h.channel(side)->datagramSize() <= (h.pathMtu > 0 ? h.pathMtu : Largest));
-    }
     qInfo("%s: %llu datagrams for %d payloads (%llu lost, %llu too large for the path), sizes %d/%d, "
           "black holes %llu/%llu, retransmissions %llu/%llu",
           QTest::currentDataTag(), h.link.stats().sent, 2 * Count, h.link.stats().lost, h.pathDrops,
