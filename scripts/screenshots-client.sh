@@ -32,13 +32,22 @@ if [ "${1:-}" = "--under-xvfb" ]; then
     listening_port() {
         local name=$1 port=""
         for _ in $(seq 1 100); do
-            port=$(sed -n 's/^confab-server listening on .*:\([0-9]*\) (.*)$/\1/p' "$work/$name.out")
+            # The background shell may not have created the file yet.
+            port=$(sed -n 's/^confab-server listening on .*:\([0-9]*\) (.*)$/\1/p' "$work/$name.out" 2>/dev/null || true)
             [ -n "$port" ] && { echo "$port"; return 0; }
             sleep 0.1
         done
         echo "confab-server ($name) did not start:" >&2
         cat "$work/$name.err" >&2
         return 1
+    }
+
+    # Types the password into the login window (the other fields are filled in); $login is that window.
+    type_password() {
+        login=$(xdotool search --sync --onlyvisible --name "Log In" | head -n 1)
+        sleep 1
+        xdotool windowfocus --sync "$login"
+        xdotool type --delay 30 "$password"
     }
 
     "$bin/confab-server" --headless --data-dir "$work/data" --port 0 --password-iterations 1000 \
@@ -108,10 +117,7 @@ EOF
     "$bin/confab" --host 127.0.0.1 --port "$port" --user alice >"$work/confab.out" 2>&1 &
     client=$!
 
-    login=$(xdotool search --sync --onlyvisible --name "Log In" | head -n 1)
-    sleep 1
-    xdotool windowfocus --sync "$login"
-    xdotool type --delay 30 "$password"
+    type_password
     sleep 0.5
     import -window "$login" "$out/client-login.png"
     echo "saved $out/client-login.png"
@@ -175,10 +181,7 @@ EOF
     port=$(listening_port tls-server)
     "$bin/confab" --host 127.0.0.1 --port "$port" --user alice >"$work/confab-tls.out" 2>&1 &
     client=$!
-    login=$(xdotool search --sync --onlyvisible --name "Log In" | head -n 1)
-    sleep 1
-    xdotool windowfocus --sync "$login"
-    xdotool type --delay 30 "$password"
+    type_password
     xdotool key Return
     trust=$(xdotool search --sync --onlyvisible --name "Check the server" | head -n 1)
     sleep 1
@@ -200,10 +203,7 @@ EOF
         "$port" >"$XDG_CONFIG_HOME/confab/confab.conf"
     "$bin/confab" >"$work/confab-dtls.out" 2>&1 &
     client=$!
-    login=$(xdotool search --sync --onlyvisible --name "Log In" | head -n 1)
-    sleep 1
-    xdotool windowfocus --sync "$login"
-    xdotool type --delay 30 "$password"
+    type_password
     xdotool key Return
     main=$(xdotool search --sync --onlyvisible --name "@.* — Confab" | head -n 1)
     sleep 2
