@@ -25,6 +25,7 @@ if [ "${1:-}" = "--under-xvfb" ]; then
     bin=$CONFAB_BIN
     out=$CONFAB_OUT
     export XDG_CONFIG_HOME=$work/config # fresh settings: no recent servers, default geometry
+    export XDG_DATA_HOME=$work/data-home # fresh known_servers: the pins made here stay in this run
     export QT_LOGGING_RULES="confab.*=false"
     password=correct-horse
 

@@ -3,6 +3,7 @@
 // windows as a user would (typing into the login dialog, double-clicking, pressing Enter).
 #pragma once
 
+#include "isolatedhome.h"
 #include "testsupport.h"
 
 #include "clientapp.h"

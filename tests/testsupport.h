@@ -1,6 +1,8 @@
 // Shared helpers for tests that talk to a real server over loopback sockets.
 #pragma once
 
+#include "isolatedhome.h"
+
 #include "chatserver.h"
 #include "framedecoder.h"
 #include "message.h"
