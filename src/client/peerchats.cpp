@@ -1,4 +1,5 @@
 #include "peerchats.h"
+#include "peertoken.h"
 #include "tlsfingerprint.h"
 #include "udppeerlink.h"
 
@@ -14,9 +15,7 @@ namespace Confab {
 Q_LOGGING_CATEGORY(lcPeer, "confab.peer")
 
 namespace {
-const QByteArray Hello = QByteArrayLiteral("CONFAB-P2P 1 ");
-const QByteArray Welcome = QByteArrayLiteral("CONFAB-P2P OK\n");
-const QByteArray Denied = QByteArrayLiteral("CONFAB-P2P DENIED\n");
+using namespace PeerToken;
 constexpr int MaxHandshakeLine = 128;
 constexpr char TlsHandshakeRecord = 0x16; // the first byte a TLS client sends
 
@@ -37,17 +36,6 @@ protected:
             delete socket;
     }
 };
-
-// Compares two tokens without leaking where they differ.
-bool sameToken(const QByteArray &a, const QByteArray &b)
-{
-    if (a.size() != b.size())
-        return false;
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a.at(i) ^ b.at(i));
-    return diff == 0;
-}
 
 // Runs onTimeout unless the handshake finishes (disarmHandshakeTimer) in time.
 void armHandshakeTimer(QTcpSocket *socket, int timeoutMs, const std::function<void()> &onTimeout)
@@ -335,8 +323,8 @@ void PeerChats::advanceCaller(QSslSocket *socket, quint64 requestId)
     if (!pending->introduced)
         return; // onIntroduced brings us back
     const QByteArray line = socket->readLine(MaxHandshakeLine).trimmed();
-    const bool tokenOk = !pending->token.isEmpty() && line.startsWith(Hello.trimmed())
-                         && sameToken(line.mid(Hello.size()), pending->token.toLatin1());
+    const bool tokenOk = !pending->token.isEmpty() && line.startsWith(HelloPrefix.trimmed())
+                         && sameToken(line.mid(HelloPrefix.size()), pending->token.toLatin1());
     if (!tokenOk) {
         denyCaller(socket, "a wrong token");
         return;
@@ -386,7 +374,7 @@ void PeerChats::connectToPeer(const PeerIntroduction &intro)
                               .arg(peer, intro.address).arg(intro.port).arg(why));
     };
     armHandshakeTimer(socket, m_handshakeTimeoutMs, [fail] { fail(tr("no answer")); });
-    auto sendToken = [socket, intro] { socket->write(Hello + intro.token.toLatin1() + '\n'); };
+    auto sendToken = [socket, intro] { socket->write(HelloPrefix + intro.token.toLatin1() + '\n'); };
     if (encrypt) {
         connect(socket, &QSslSocket::encrypted, this, [socket, intro, fail, sendToken] {
             const QString seen = PeerIdentity::fingerprintOf(socket->peerCertificate());
